@@ -1,0 +1,87 @@
+//! `kitsu-telemetry`: the engine without a window.
+//!
+//! `kitsu-telemetry serve` runs the telemetry API headless, for machines without a display, for
+//! CI and for OBS browser sources. Settings come from the environment and `.env`; the flags
+//! below override them for one run.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use kitsu_telemetry_engine::Config;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(name = "kitsu-telemetry", version, about = "Kitsu Telemetry engine")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the telemetry API until Ctrl-C or SIGTERM.
+    Serve {
+        /// Port to listen on, instead of API_PORT (0 picks a free one).
+        #[arg(long)]
+        port: Option<u16>,
+        /// SQLite file, instead of TELEMETRY_DB_PATH.
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    init_logging();
+    let cli = Cli::parse();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("kitsu-engine")
+        .build()
+        .context("cannot start the async runtime")?;
+    match cli.command {
+        Command::Serve { port, db } => runtime.block_on(serve(port, db)),
+    }
+}
+
+async fn serve(port: Option<u16>, db: Option<PathBuf>) -> anyhow::Result<()> {
+    let mut config = Config::from_env()?;
+    if let Some(port) = port {
+        config.port = port;
+    }
+    if let Some(db) = db {
+        config.db_path = db;
+    }
+    let mut engine = kitsu_telemetry_engine::start(config).await?;
+    tokio::select! {
+        result = engine.wait() => result,
+        _ = shutdown_signal() => {
+            tracing::info!("shutting down");
+            engine.stop().await
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term =
+            signal(SignalKind::terminate()).expect("installing a SIGTERM handler succeeds");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Logs to stderr; `RUST_LOG` overrides the default of `info`.
+fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

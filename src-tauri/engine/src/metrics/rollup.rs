@@ -1,0 +1,248 @@
+//! Per-second buckets of every event type, remembered for the longest window.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::sketch::{MergedSketch, Sketch};
+use super::{round2, FieldSummary, MetricFields, TypeSummary, MAX_WINDOW_SECS};
+use crate::time::Micros;
+
+/// Exact count, sum and extremes of one field in one second, with its sketch.
+#[derive(Debug, Clone)]
+struct FieldStats {
+    count: u64,
+    sum: f64,
+    min: f64,
+    max: f64,
+    sketch: Sketch,
+}
+
+impl FieldStats {
+    fn new() -> Self {
+        FieldStats {
+            count: 0,
+            sum: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+            sketch: Sketch::default(),
+        }
+    }
+
+    fn add(&mut self, value: f64) {
+        self.count += 1;
+        self.sum += value;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+        self.sketch.insert(value);
+    }
+}
+
+/// Everything one event type did in one second.
+#[derive(Debug, Clone, Default)]
+struct SecondStats {
+    count: u64,
+    failures: f64,
+    /// Few fields per type, so a vector beats a map.
+    fields: Vec<(String, FieldStats)>,
+}
+
+impl SecondStats {
+    fn add(&mut self, metrics: &MetricFields) {
+        self.count += 1;
+        self.failures += metrics.failures.unwrap_or(0.0);
+        for (name, value) in &metrics.values {
+            let at = match self.fields.iter().position(|(n, _)| n == name) {
+                Some(at) => at,
+                None => {
+                    self.fields.push((name.clone(), FieldStats::new()));
+                    self.fields.len() - 1
+                }
+            };
+            self.fields[at].1.add(*value);
+        }
+    }
+}
+
+/// The in-memory rollup behind `/metrics/latest`, keyed by type, then by epoch second.
+///
+/// Invariant: it holds exactly the committed, unpruned events whose time is at most
+/// [`MAX_WINDOW_SECS`] (plus one second) before the latest `now` it was given.
+#[derive(Debug, Default)]
+pub struct Rollup {
+    types: HashMap<String, BTreeMap<i64, SecondStats>>,
+}
+
+impl Rollup {
+    /// Counts one committed event, unless it is too old for any window.
+    pub fn record(&mut self, event_type: &str, ts: Micros, metrics: &MetricFields, now: Micros) {
+        let second = ts.div_euclid(1_000_000);
+        if second < horizon(now) {
+            return;
+        }
+        let seconds = match self.types.get_mut(event_type) {
+            Some(seconds) => seconds,
+            None => self.types.entry(event_type.to_string()).or_default(),
+        };
+        seconds.entry(second).or_default().add(metrics);
+    }
+
+    /// Forgets every event before `cutoff`, which must be the start of a second; called when the
+    /// store prunes with the same cutoff, so the two stay in step.
+    pub fn forget_before(&mut self, cutoff: Micros) {
+        let first_kept = cutoff.div_euclid(1_000_000);
+        self.types.retain(|_, seconds| {
+            *seconds = seconds.split_off(&first_kept);
+            !seconds.is_empty()
+        });
+    }
+
+    /// Aggregates of every type over the last `window_secs` seconds before `now`.
+    pub fn summarize(&mut self, window_secs: u64, now: Micros) -> BTreeMap<String, TypeSummary> {
+        self.forget_before(horizon(now) * 1_000_000);
+        let start = (now / 1_000_000) - window_secs as i64;
+        self.types
+            .iter()
+            .filter_map(|(name, seconds)| summarize_type(seconds, start).map(|s| (name.clone(), s)))
+            .collect()
+    }
+}
+
+/// First second the rollup keeps: the longest window, plus the partial second it starts in.
+fn horizon(now: Micros) -> i64 {
+    now.div_euclid(1_000_000) - MAX_WINDOW_SECS as i64 - 1
+}
+
+fn summarize_type(seconds: &BTreeMap<i64, SecondStats>, start: i64) -> Option<TypeSummary> {
+    let mut count = 0;
+    let mut failures = 0.0;
+    let mut fields: BTreeMap<&str, (FieldStats, MergedSketch)> = BTreeMap::new();
+    for stats in seconds.range(start..).map(|(_, s)| s) {
+        count += stats.count;
+        failures += stats.failures;
+        for (name, field) in &stats.fields {
+            let (total, merged) = fields
+                .entry(name)
+                .or_insert_with(|| (FieldStats::new(), MergedSketch::default()));
+            total.count += field.count;
+            total.sum += field.sum;
+            total.min = total.min.min(field.min);
+            total.max = total.max.max(field.max);
+            merged.merge(&field.sketch);
+        }
+    }
+    if count == 0 {
+        return None;
+    }
+    let fields = fields
+        .into_iter()
+        .map(|(name, (t, m))| (name.to_string(), field_summary(&t, &m)))
+        .collect();
+    Some(TypeSummary {
+        count,
+        failures: round2(failures),
+        fields,
+    })
+}
+
+fn field_summary(total: &FieldStats, merged: &MergedSketch) -> FieldSummary {
+    // Clamping keeps a bucket midpoint from stepping outside the observed range.
+    let quantile = |q| {
+        round2(
+            merged
+                .quantile(q)
+                .unwrap_or(0.0)
+                .clamp(total.min, total.max),
+        )
+    };
+    FieldSummary {
+        sum: round2(total.sum),
+        avg: round2(total.sum / total.count as f64),
+        min: round2(total.min),
+        max: round2(total.max),
+        p50: quantile(0.5),
+        p90: quantile(0.9),
+        p95: quantile(0.95),
+        p99: quantile(0.99),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Micros = 1_767_225_600_000_000;
+    const SEC: Micros = 1_000_000;
+
+    fn latency(ms: f64) -> MetricFields {
+        MetricFields {
+            failures: None,
+            values: vec![("latency_ms".into(), ms)],
+        }
+    }
+
+    #[test]
+    fn window_counts_only_events_inside_it() {
+        let mut rollup = Rollup::default();
+        rollup.record("pipeline.metric", NOW - 30 * SEC, &latency(100.0), NOW);
+        rollup.record("pipeline.metric", NOW - 90 * SEC, &latency(300.0), NOW);
+
+        let short = rollup.summarize(60, NOW);
+        let long = rollup.summarize(120, NOW);
+
+        assert_eq!(
+            short["pipeline.metric"].count, 1,
+            "the 90 s old event is outside 60 s"
+        );
+        assert_eq!(long["pipeline.metric"].fields["latency_ms"].sum, 400.0);
+        assert_eq!(long["pipeline.metric"].fields["latency_ms"].max, 300.0);
+    }
+
+    #[test]
+    fn failures_are_summed_and_fields_without_values_are_absent() {
+        let mut rollup = Rollup::default();
+        let failed = MetricFields {
+            failures: Some(2.0),
+            values: vec![],
+        };
+        rollup.record("soak.result", NOW, &failed, NOW);
+        rollup.record("soak.result", NOW, &failed, NOW);
+
+        let summary = &rollup.summarize(300, NOW)["soak.result"];
+
+        assert_eq!(summary.failures, 4.0);
+        assert!(summary.fields.is_empty(), "no metric fields were sent");
+    }
+
+    #[test]
+    fn percentiles_of_a_uniform_spread_are_close_to_exact() {
+        let mut rollup = Rollup::default();
+        for i in 1..=1000 {
+            rollup.record("t", NOW - (i % 50) * SEC, &latency(i as f64), NOW);
+        }
+
+        let field = &rollup.summarize(300, NOW)["t"].fields["latency_ms"];
+
+        for (approx, exact) in [(field.p50, 500.0), (field.p90, 900.0), (field.p99, 990.0)] {
+            assert!(
+                (approx - exact).abs() <= exact * 0.011,
+                "{approx} vs {exact}"
+            );
+        }
+        assert_eq!(
+            (field.min, field.max, field.avg),
+            (1.0, 1000.0, 500.5),
+            "exact aggregates"
+        );
+    }
+
+    #[test]
+    fn forgetting_drops_pruned_seconds_and_old_events_are_ignored() {
+        let mut rollup = Rollup::default();
+        rollup.record("t", NOW - 100 * SEC, &latency(1.0), NOW);
+        rollup.record("t", NOW - 10 * SEC, &latency(2.0), NOW);
+        rollup.record("t", NOW - 9000 * SEC, &latency(3.0), NOW);
+
+        rollup.forget_before(NOW - 50 * SEC);
+
+        assert_eq!(rollup.summarize(7200, NOW)["t"].count, 1);
+    }
+}

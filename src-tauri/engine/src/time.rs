@@ -1,0 +1,161 @@
+//! Event time: parsing what clients send and formatting what we answer.
+//!
+//! Event times are stored as instants, microseconds since the Unix epoch in UTC, so windows and
+//! retention compare instants rather than text. Clients send ISO-8601 (with any offset, `Z`, or
+//! none, which means UTC) or epoch seconds as a number, because the real Kitsu client sends
+//! `time.time()`. Answers are always ISO-8601 in UTC.
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+
+/// Microseconds since the Unix epoch, UTC.
+pub type Micros = i64;
+
+const MICROS_PER_SEC: f64 = 1_000_000.0;
+
+/// Latest accepted instant: the start of year 10000, in epoch seconds.
+const MAX_EPOCH_SECS: f64 = 253_402_300_800.0;
+
+/// Why a time value was refused.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum TimeError {
+    /// The text is not ISO-8601.
+    #[error("{0:?} is not an ISO-8601 time or epoch seconds")]
+    Unparseable(String),
+    /// The number is NaN, infinite, negative or past year 9999.
+    #[error("{0} is outside the accepted range of epoch seconds (0 to 253402300799)")]
+    OutOfRange(f64),
+}
+
+/// The current instant.
+pub fn now_micros() -> Micros {
+    Utc::now().timestamp_micros()
+}
+
+/// Converts epoch seconds (as `time.time()` sends them) to an instant.
+///
+/// ```
+/// use kitsu_telemetry_engine::time::from_epoch_secs;
+/// assert_eq!(from_epoch_secs(1.5), Ok(1_500_000));
+/// assert!(from_epoch_secs(f64::NAN).is_err());
+/// ```
+pub fn from_epoch_secs(secs: f64) -> Result<Micros, TimeError> {
+    if !secs.is_finite() || !(0.0..MAX_EPOCH_SECS).contains(&secs) {
+        return Err(TimeError::OutOfRange(secs));
+    }
+    Ok((secs * MICROS_PER_SEC).round() as Micros)
+}
+
+/// Parses ISO-8601 with an offset, with `Z`, or without either (taken as UTC), or a number of
+/// epoch seconds written as text (as in a query string).
+///
+/// ```
+/// use kitsu_telemetry_engine::time::parse_time;
+/// let offset = parse_time("2026-01-01T07:00:00-05:00").unwrap();
+/// assert_eq!(offset, parse_time("2026-01-01T12:00:00Z").unwrap());
+/// assert_eq!(offset, parse_time("2026-01-01T12:00:00").unwrap());
+/// ```
+pub fn parse_time(text: &str) -> Result<Micros, TimeError> {
+    let text = text.trim();
+    if let Ok(secs) = text.parse::<f64>() {
+        return from_epoch_secs(secs);
+    }
+    if let Ok(instant) = DateTime::parse_from_rfc3339(text) {
+        return Ok(instant.timestamp_micros());
+    }
+    let naive_formats = [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+    ];
+    for format in naive_formats {
+        if let Ok(naive) = NaiveDateTime::parse_from_str(text, format) {
+            return Ok(naive.and_utc().timestamp_micros());
+        }
+    }
+    // Python's isoformat() writes "+00:00" offsets but also a space separator; RFC 3339 parsing
+    // needs the 'T', so retry with it.
+    if text.len() > 10 && text.as_bytes()[10] == b' ' {
+        let with_t = format!("{}T{}", &text[..10], &text[11..]);
+        if let Ok(instant) = DateTime::parse_from_rfc3339(&with_t) {
+            return Ok(instant.timestamp_micros());
+        }
+    }
+    Err(TimeError::Unparseable(text.to_string()))
+}
+
+/// Formats an instant as ISO-8601 UTC with `Z`, with as many fraction digits as it needs.
+///
+/// ```
+/// use kitsu_telemetry_engine::time::format_time;
+/// assert_eq!(format_time(1_500_000), "1970-01-01T00:00:01.500Z");
+/// ```
+pub fn format_time(micros: Micros) -> String {
+    match DateTime::<Utc>::from_timestamp_micros(micros) {
+        Some(instant) => instant.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+        None => micros.to_string(),
+    }
+}
+
+/// Start of the whole second that holds `micros`.
+pub fn floor_to_second(micros: Micros) -> Micros {
+    micros.div_euclid(1_000_000) * 1_000_000
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_are_converted_to_the_same_instant() {
+        let cases = [
+            "2026-03-01T10:00:00Z",
+            "2026-03-01T05:00:00-05:00",
+            "2026-03-01T11:00:00+01:00",
+            "2026-03-01T10:00:00",
+            "2026-03-01 10:00:00+00:00",
+            "2026-03-01T10:00:00.000000",
+        ];
+
+        let instants: Vec<_> = cases.iter().map(|c| parse_time(c).unwrap()).collect();
+
+        assert!(
+            instants.windows(2).all(|w| w[0] == w[1]),
+            "all name one instant: {instants:?}"
+        );
+    }
+
+    #[test]
+    fn epoch_text_is_accepted_in_queries() {
+        assert_eq!(parse_time("1767225600.25").unwrap(), 1_767_225_600_250_000);
+    }
+
+    #[test]
+    fn garbage_and_impossible_numbers_are_refused() {
+        assert!(matches!(
+            parse_time("yesterday"),
+            Err(TimeError::Unparseable(_))
+        ));
+        assert!(matches!(
+            from_epoch_secs(-1.0),
+            Err(TimeError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            from_epoch_secs(1.7e12 * 1000.0),
+            Err(TimeError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            from_epoch_secs(f64::INFINITY),
+            Err(TimeError::OutOfRange(_))
+        ));
+    }
+
+    #[test]
+    fn formatting_round_trips_through_parsing() {
+        let instant = 1_767_225_600_123_456;
+
+        let text = format_time(instant);
+
+        assert_eq!(text, "2026-01-01T00:00:00.123456Z");
+        assert_eq!(parse_time(&text).unwrap(), instant);
+    }
+}
