@@ -117,7 +117,8 @@ fn request_span(request: &Request) -> tracing::Span {
     tracing::debug_span!("http", method = %request.method(), route)
 }
 
-/// Rejects requests without the configured key; `/health` and CORS preflights always pass.
+/// Rejects requests without the configured key, given as the `X-API-KEY` header or the `key`
+/// query parameter; `/health` and CORS preflights always pass.
 async fn require_api_key(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(expected) = state.config.api_key.as_deref() else {
         return next.run(request).await;
@@ -125,15 +126,26 @@ async fn require_api_key(State(state): State<AppState>, request: Request, next: 
     if request.uri().path() == "/health" || request.method() == Method::OPTIONS {
         return next.run(request).await;
     }
-    let given = request
+    let from_header = request
         .headers()
         .get(API_KEY_HEADER)
         .map(HeaderValue::as_bytes);
+    let from_query = key_in_query(request.uri().query());
+    let given = from_header.or(from_query.as_deref().map(str::as_bytes));
     if given.is_some_and(|given| keys_match(given, expected.as_bytes())) {
         next.run(request).await
     } else {
         ApiError::Unauthorized.into_response()
     }
+}
+
+/// The `key` query parameter: browsers cannot set headers on WebSockets or download links.
+fn key_in_query(query: Option<&str>) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
+    pairs
+        .into_iter()
+        .find(|(name, _)| name == "key")
+        .map(|(_, value)| value)
 }
 
 /// Compares in time independent of where the keys differ.
@@ -172,6 +184,16 @@ mod tests {
         assert!(!keys_match(b"secreT", b"secret"));
         assert!(!keys_match(b"secret-longer", b"secret"));
         assert!(!keys_match(b"", b"secret"));
+    }
+
+    #[test]
+    fn the_key_can_come_from_the_query_string() {
+        assert_eq!(
+            key_in_query(Some("type=a&key=s%20cret")).as_deref(),
+            Some("s cret")
+        );
+        assert_eq!(key_in_query(Some("type=a")), None);
+        assert_eq!(key_in_query(None), None);
     }
 
     #[test]

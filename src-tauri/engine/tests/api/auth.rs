@@ -47,6 +47,12 @@ async fn a_wrong_key_is_401_and_the_right_one_in_any_header_case_passes() {
 
     assert_eq!(wrong.status(), 401);
     assert_eq!(right.status(), 200, "header names are case-insensitive");
+    let in_query = engine.get("/events/export?key=s3cret").await;
+    assert_eq!(
+        in_query.status(),
+        200,
+        "browsers pass the key in the query for downloads and WebSockets"
+    );
 }
 
 #[tokio::test]
