@@ -1,4 +1,5 @@
-//! Per-second buckets of every event type, remembered for the longest window.
+//! Per-second buckets of every event type, remembered for the longest window, with per-minute
+//! aggregates on top so a two-hour window merges about 180 buckets per field, not 7,200.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -6,7 +7,7 @@ use super::sketch::{MergedSketch, Sketch};
 use super::{round2, FieldSummary, MetricFields, TypeSummary, MAX_WINDOW_SECS};
 use crate::time::Micros;
 
-/// Exact count, sum and extremes of one field in one second, with its sketch.
+/// Exact count, sum and extremes of one field over a span, with its sketch.
 #[derive(Debug, Clone)]
 struct FieldStats {
     count: u64,
@@ -34,31 +35,97 @@ impl FieldStats {
         self.max = self.max.max(value);
         self.sketch.insert(value);
     }
+
+    fn merge(&mut self, other: &FieldStats) {
+        self.count += other.count;
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.sketch.merge(&other.sketch);
+    }
 }
 
-/// Everything one event type did in one second.
+/// Everything one event type did over a span (a second or a minute).
 #[derive(Debug, Clone, Default)]
-struct SecondStats {
+struct SpanStats {
     count: u64,
     failures: f64,
     /// Few fields per type, so a vector beats a map.
     fields: Vec<(String, FieldStats)>,
 }
 
-impl SecondStats {
+impl SpanStats {
+    fn field_mut(&mut self, name: &str) -> &mut FieldStats {
+        let at = match self.fields.iter().position(|(n, _)| n == name) {
+            Some(at) => at,
+            None => {
+                self.fields.push((name.to_string(), FieldStats::new()));
+                self.fields.len() - 1
+            }
+        };
+        &mut self.fields[at].1
+    }
+
     fn add(&mut self, metrics: &MetricFields) {
         self.count += 1;
         self.failures += metrics.failures.unwrap_or(0.0);
         for (name, value) in &metrics.values {
-            let at = match self.fields.iter().position(|(n, _)| n == name) {
-                Some(at) => at,
-                None => {
-                    self.fields.push((name.clone(), FieldStats::new()));
-                    self.fields.len() - 1
-                }
-            };
-            self.fields[at].1.add(*value);
+            self.field_mut(name).add(*value);
         }
+    }
+
+    fn merge(&mut self, other: &SpanStats) {
+        self.count += other.count;
+        self.failures += other.failures;
+        for (name, field) in &other.fields {
+            self.field_mut(name).merge(field);
+        }
+    }
+}
+
+/// One event type's buckets. Invariant: each minute aggregate equals the merge of the seconds
+/// of that minute that are still held.
+#[derive(Debug, Default)]
+struct TypeSeries {
+    seconds: BTreeMap<i64, SpanStats>,
+    minutes: BTreeMap<i64, SpanStats>,
+}
+
+impl TypeSeries {
+    fn forget_before(&mut self, first_kept: i64) {
+        self.seconds = self.seconds.split_off(&first_kept);
+        self.minutes = self.minutes.split_off(&first_kept.div_euclid(60));
+        if first_kept.rem_euclid(60) != 0 {
+            // The minute cut in two is rebuilt from the seconds it keeps.
+            let minute = first_kept.div_euclid(60);
+            let mut rebuilt = SpanStats::default();
+            for stats in self
+                .seconds
+                .range(first_kept..(minute + 1) * 60)
+                .map(|(_, s)| s)
+            {
+                rebuilt.merge(stats);
+            }
+            if rebuilt.count == 0 {
+                self.minutes.remove(&minute);
+            } else {
+                self.minutes.insert(minute, rebuilt);
+            }
+        }
+    }
+
+    /// Merges everything from second `start` on: single seconds up to the next whole minute,
+    /// then minute aggregates.
+    fn since(&self, start: i64) -> SpanStats {
+        let first_minute = (start + 59).div_euclid(60);
+        let mut total = SpanStats::default();
+        for stats in self.seconds.range(start..first_minute * 60).map(|(_, s)| s) {
+            total.merge(stats);
+        }
+        for stats in self.minutes.range(first_minute..).map(|(_, s)| s) {
+            total.merge(stats);
+        }
+        total
     }
 }
 
@@ -68,7 +135,7 @@ impl SecondStats {
 /// [`MAX_WINDOW_SECS`] (plus one second) before the latest `now` it was given.
 #[derive(Debug, Default)]
 pub struct Rollup {
-    types: HashMap<String, BTreeMap<i64, SecondStats>>,
+    types: HashMap<String, TypeSeries>,
 }
 
 impl Rollup {
@@ -78,20 +145,25 @@ impl Rollup {
         if second < horizon(now) {
             return;
         }
-        let seconds = match self.types.get_mut(event_type) {
-            Some(seconds) => seconds,
+        let series = match self.types.get_mut(event_type) {
+            Some(series) => series,
             None => self.types.entry(event_type.to_string()).or_default(),
         };
-        seconds.entry(second).or_default().add(metrics);
+        series.seconds.entry(second).or_default().add(metrics);
+        series
+            .minutes
+            .entry(second.div_euclid(60))
+            .or_default()
+            .add(metrics);
     }
 
     /// Forgets every event before `cutoff`, which must be the start of a second; called when the
     /// store prunes with the same cutoff, so the two stay in step.
     pub fn forget_before(&mut self, cutoff: Micros) {
         let first_kept = cutoff.div_euclid(1_000_000);
-        self.types.retain(|_, seconds| {
-            *seconds = seconds.split_off(&first_kept);
-            !seconds.is_empty()
+        self.types.retain(|_, series| {
+            series.forget_before(first_kept);
+            !series.seconds.is_empty()
         });
     }
 
@@ -101,7 +173,9 @@ impl Rollup {
         let start = (now / 1_000_000) - window_secs as i64;
         self.types
             .iter()
-            .filter_map(|(name, seconds)| summarize_type(seconds, start).map(|s| (name.clone(), s)))
+            .filter_map(|(name, series)| {
+                type_summary(&series.since(start)).map(|s| (name.clone(), s))
+            })
             .collect()
     }
 }
@@ -111,39 +185,25 @@ fn horizon(now: Micros) -> i64 {
     now.div_euclid(1_000_000) - MAX_WINDOW_SECS as i64 - 1
 }
 
-fn summarize_type(seconds: &BTreeMap<i64, SecondStats>, start: i64) -> Option<TypeSummary> {
-    let mut count = 0;
-    let mut failures = 0.0;
-    let mut fields: BTreeMap<&str, (FieldStats, MergedSketch)> = BTreeMap::new();
-    for stats in seconds.range(start..).map(|(_, s)| s) {
-        count += stats.count;
-        failures += stats.failures;
-        for (name, field) in &stats.fields {
-            let (total, merged) = fields
-                .entry(name)
-                .or_insert_with(|| (FieldStats::new(), MergedSketch::default()));
-            total.count += field.count;
-            total.sum += field.sum;
-            total.min = total.min.min(field.min);
-            total.max = total.max.max(field.max);
-            merged.merge(&field.sketch);
-        }
-    }
-    if count == 0 {
+fn type_summary(total: &SpanStats) -> Option<TypeSummary> {
+    if total.count == 0 {
         return None;
     }
-    let fields = fields
-        .into_iter()
-        .map(|(name, (t, m))| (name.to_string(), field_summary(&t, &m)))
+    let fields = total
+        .fields
+        .iter()
+        .map(|(name, field)| (name.clone(), field_summary(field)))
         .collect();
     Some(TypeSummary {
-        count,
-        failures: round2(failures),
+        count: total.count,
+        failures: round2(total.failures),
         fields,
     })
 }
 
-fn field_summary(total: &FieldStats, merged: &MergedSketch) -> FieldSummary {
+fn field_summary(total: &FieldStats) -> FieldSummary {
+    let mut merged = MergedSketch::default();
+    merged.merge(&total.sketch);
     // Clamping keeps a bucket midpoint from stepping outside the observed range.
     let quantile = |q| {
         round2(
@@ -244,5 +304,26 @@ mod tests {
         rollup.forget_before(NOW - 50 * SEC);
 
         assert_eq!(rollup.summarize(7200, NOW)["t"].count, 1);
+    }
+
+    #[test]
+    fn minute_aggregates_agree_with_seconds_after_a_cut_inside_a_minute() {
+        let mut rollup = Rollup::default();
+        for i in 0..600 {
+            rollup.record("t", NOW - i * SEC, &latency(i as f64), NOW);
+        }
+
+        rollup.forget_before(NOW - 125 * SEC);
+
+        for window in [60, 61, 89, 120, 300] {
+            let summary = &rollup.summarize(window, NOW)["t"];
+            let expected = (window as i64 + 1).min(126);
+            assert_eq!(summary.count as i64, expected, "window {window}");
+            assert_eq!(
+                summary.fields["latency_ms"].max,
+                (expected - 1) as f64,
+                "window {window}"
+            );
+        }
     }
 }

@@ -35,6 +35,31 @@ impl Buckets {
             Err(at) => self.0.insert(at, (key, count)),
         }
     }
+
+    /// Adds every count of `other`, merging the two sorted lists in one pass.
+    fn merge(&mut self, other: &Buckets) {
+        if other.0.is_empty() {
+            return;
+        }
+        let mut merged = Vec::with_capacity(self.0.len() + other.0.len());
+        let (mut mine, mut theirs) = (self.0.iter().peekable(), other.0.iter().peekable());
+        loop {
+            let next = match (mine.peek(), theirs.peek()) {
+                (Some(a), Some(b)) if a.0 == b.0 => {
+                    let sum = (a.0, a.1 + b.1);
+                    mine.next();
+                    theirs.next();
+                    sum
+                }
+                (Some(a), Some(b)) if a.0 < b.0 => *mine.next().expect("peeked"),
+                (Some(_), Some(_)) | (None, Some(_)) => *theirs.next().expect("peeked"),
+                (Some(_), None) => *mine.next().expect("peeked"),
+                (None, None) => break,
+            };
+            merged.push(next);
+        }
+        self.0 = merged;
+    }
 }
 
 /// A quantile sketch of one numeric field over some span of time.
@@ -55,6 +80,13 @@ impl Sketch {
         } else {
             self.negative.add(key_of(-value), 1);
         }
+    }
+
+    /// Adds every count of `other`, as if its values had been inserted here.
+    pub fn merge(&mut self, other: &Sketch) {
+        self.positive.merge(&other.positive);
+        self.negative.merge(&other.negative);
+        self.zeros += other.zeros;
     }
 }
 
@@ -138,12 +170,14 @@ mod tests {
                 _ => 0.0,
             })
             .collect();
-        let mut halves = [Sketch::default(), Sketch::default()];
+        let mut thirds = [Sketch::default(), Sketch::default(), Sketch::default()];
         for (i, v) in values.iter().enumerate() {
-            halves[i % 2].insert(*v);
+            thirds[i % 3].insert(*v);
         }
+        let [mut first, second, third] = thirds;
+        first.merge(&second);
         let mut merged = MergedSketch::default();
-        halves.iter().for_each(|s| merged.merge(s));
+        [first, third].iter().for_each(|s| merged.merge(s));
         values.sort_by(f64::total_cmp);
 
         for q in [0.0, 0.1, 0.5, 0.9, 0.95, 0.99, 1.0] {

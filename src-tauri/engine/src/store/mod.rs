@@ -25,7 +25,8 @@ use crate::metrics::{MetricFields, Rollup, MAX_WINDOW_SECS};
 use crate::time::{self, Micros};
 
 pub use reader::{EventFilter, EventOrder, EventReader};
-pub use writer::{EventWriter, MAX_GROUP_EVENTS};
+pub use schema::{configure, migrate};
+pub use writer::{EventWriter, INSERT_SQL, MAX_GROUP_EVENTS};
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]

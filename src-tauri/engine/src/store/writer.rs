@@ -28,7 +28,8 @@ const RETENTION_INTERVAL: Duration = Duration::from_secs(1);
 /// Rows one background retention pass deletes at most, to keep the writer responsive.
 const RETENTION_CHUNK: usize = 20_000;
 
-const INSERT_SQL: &str =
+/// The statement every event is stored with (the benchmark's raw floor uses it too).
+pub const INSERT_SQL: &str =
     "INSERT INTO events (type, ts_us, source, payload, received_us) VALUES (?1, ?2, ?3, ?4, ?5)";
 
 type Reply<T> = oneshot::Sender<Result<T, StoreError>>;
