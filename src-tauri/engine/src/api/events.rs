@@ -74,20 +74,28 @@ pub struct ListEventsParams {
     /// Exact event type.
     #[serde(rename = "type")]
     #[param(rename = "type")]
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub kind: Option<String>,
     /// Alias of `type`.
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub event_type: Option<String>,
     /// Exact source.
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub source: Option<String>,
     /// Events at or after this time (ISO-8601 or epoch seconds).
+    #[param(format = DateTime)]
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub since: Option<String>,
     /// Events at or before this time (ISO-8601 or epoch seconds).
+    #[param(format = DateTime)]
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub until: Option<String>,
     /// Only ids below this one: the next page when walking newest-first.
     pub before_id: Option<i64>,
     /// Only ids above this one, oldest first: walking forward.
     pub after_id: Option<i64>,
     /// Page size, 1 to 500 (default 100).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -134,14 +142,21 @@ pub struct ExportParams {
     /// Exact event type.
     #[serde(rename = "type")]
     #[param(rename = "type")]
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub kind: Option<String>,
     /// Alias of `type`.
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub event_type: Option<String>,
     /// Exact source.
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub source: Option<String>,
     /// Events at or after this time (ISO-8601 or epoch seconds).
+    #[param(format = DateTime)]
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub since: Option<String>,
     /// Events at or before this time (ISO-8601 or epoch seconds).
+    #[param(format = DateTime)]
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub until: Option<String>,
 }
 

@@ -18,16 +18,24 @@ const DEFAULT_LIMIT: usize = 200;
 #[into_params(parameter_in = Query)]
 pub struct LogsParams {
     /// Only this service (the log file name before `.log`).
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub service: Option<String>,
     /// Only this level, case-insensitive.
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub level: Option<String>,
     /// Only records at or after this time (ISO-8601 or epoch seconds).
+    #[param(format = DateTime)]
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub since: Option<String>,
     /// Only lines containing this text, case-insensitive.
+    #[serde(default, deserialize_with = "super::empty_as_none")]
     pub contains: Option<String>,
     /// `desc` (newest first, the default) or `asc`.
+    #[serde(default, deserialize_with = "super::empty_as_none")]
+    #[param(pattern = "^(asc|desc)$")]
     pub order: Option<String>,
     /// 1 to 1000 (default 200).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<usize>,
 }
 

@@ -11,12 +11,15 @@ use crate::time;
 
 const MIN_AGE_SECS: u64 = 60;
 const DEFAULT_AGE_SECS: u64 = 3600;
+/// A century: anything older cannot be in the store.
+const MAX_AGE_SECS: u64 = 100 * 365 * 24 * 3600;
 
 /// Query of `POST /maintenance/prune`.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PruneParams {
     /// Delete events older than this many seconds; at least 60 (default 3600).
+    #[param(minimum = 60, maximum = 3153600000_u64)]
     pub max_age_seconds: Option<u64>,
 }
 
@@ -40,14 +43,13 @@ pub async fn maintenance_prune(
     ApiQuery(params): ApiQuery<PruneParams>,
 ) -> Result<Json<PruneReport>, ApiError> {
     let max_age = params.max_age_seconds.unwrap_or(DEFAULT_AGE_SECS);
-    if max_age < MIN_AGE_SECS {
+    if !(MIN_AGE_SECS..=MAX_AGE_SECS).contains(&max_age) {
         return Err(ApiError::Invalid(format!(
-            "max_age_seconds must be at least {MIN_AGE_SECS}"
+            "max_age_seconds must be between {MIN_AGE_SECS} and {MAX_AGE_SECS}"
         )));
     }
-    let age_micros = i64::try_from(max_age)
-        .unwrap_or(i64::MAX)
-        .saturating_mul(1_000_000);
+    // In range, so the product fits an i64 with room to spare.
+    let age_micros = max_age as i64 * 1_000_000;
 
     let removed = state
         .writer

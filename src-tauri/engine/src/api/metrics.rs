@@ -17,6 +17,7 @@ const DEFAULT_WINDOW_SECS: u64 = 300;
 #[into_params(parameter_in = Query)]
 pub struct LatestParams {
     /// Window length in seconds, 60 to 7200 (default 300).
+    #[param(minimum = 60, maximum = 7200)]
     pub window_seconds: Option<u64>,
 }
 

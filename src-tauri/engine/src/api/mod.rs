@@ -67,9 +67,22 @@ pub struct ApiQuery<T>(pub T);
         description = "Telemetry API of the Kitsu.exe AI VTuber stack. When TELEMETRY_API_KEY is set, \
                        every route but /health needs the X-API-KEY header."
     ),
-    components(schemas(ErrorBody, events::CreatedMany))
+    components(schemas(
+        ErrorBody,
+        events::CreatedMany,
+        crate::metrics::TypeSummary,
+        crate::metrics::FieldSummary
+    ))
 )]
 struct ApiDoc;
+
+/// Reads an optional query value, treating an empty one (`?type=`, as forms send) as absent.
+pub(crate) fn empty_as_none<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<String>, D::Error> {
+    let value: Option<String> = serde::Deserialize::deserialize(deserializer)?;
+    Ok(value.filter(|v| !v.trim().is_empty()))
+}
 
 /// The routes and their OpenAPI description, before state and layers are added.
 fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
