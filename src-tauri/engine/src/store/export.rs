@@ -35,9 +35,14 @@ impl EventReader {
                 buffer: Vec::with_capacity(CHUNK_BYTES),
                 chunks: chunks.clone(),
             };
-            if let Err(error) = write_csv(&pool, &filter, sink) {
-                tracing::warn!(%error, "csv export stopped early");
-                let _ = chunks.blocking_send(Err(io::Error::other(error.to_string())));
+            match write_csv(&pool, &filter, sink) {
+                Ok(rows) => tracing::debug!(rows, "csv export finished"),
+                // The receiver is gone when the client hung up: a cancelled download, not a fault.
+                Err(error) if chunks.is_closed() => tracing::debug!(%error, "csv export cancelled"),
+                Err(error) => {
+                    tracing::warn!(%error, "csv export stopped early");
+                    let _ = chunks.blocking_send(Err(io::Error::other(error.to_string())));
+                }
             }
         });
         ReceiverStream::new(stream)

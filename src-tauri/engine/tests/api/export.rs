@@ -84,3 +84,27 @@ async fn export_refuses_a_bad_time_filter() {
 
     detail_of(engine.get("/events/export?until=soon").await, 422).await;
 }
+
+#[tokio::test]
+async fn a_client_hanging_up_mid_export_leaves_the_engine_serving() {
+    let engine = TestEngine::start().await;
+    let batch: Vec<_> = (0..20_000)
+        .map(|i| json!({"type": "t", "payload": {"n": i, "pad": "x".repeat(40)}}))
+        .collect();
+    assert_eq!(
+        engine.post_json("/events", &json!(batch)).await.status(),
+        200
+    );
+
+    let mut partial = engine.get("/events/export").await;
+    let first_chunk = partial
+        .chunk()
+        .await
+        .unwrap()
+        .expect("the export starts streaming");
+    drop(partial);
+
+    assert!(!first_chunk.is_empty());
+    let full = engine.get("/events/export").await.text().await.unwrap();
+    assert_eq!(parse_csv(&full).len(), 20_000, "a later export is complete");
+}
