@@ -1,0 +1,372 @@
+//! The simulated orchestrator's state: what `GET /status` shows and what commands change.
+//!
+//! Field names and nesting follow the real orchestrator's `/status` (see the contract notes in
+//! the README), times are epoch seconds as floats, and every command answers like the real one
+//! and emits the event the real one emits, in its own uneven shape.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::time;
+
+/// The modules the orchestrator supervises, in the order `/status` lists them.
+pub const MODULES: [&str; 6] = [
+    "asr_worker",
+    "policy_worker",
+    "tts_worker",
+    "avatar_controller",
+    "obs_controller",
+    "twitch_ingest",
+];
+
+/// Persona presets: name, style, chaos level, energy.
+pub const PRESETS: [(&str, &str, f64, f64); 4] = [
+    ("default", "playful", 0.3, 0.6),
+    ("cozy", "calm", 0.1, 0.3),
+    ("hype", "energetic", 0.6, 0.95),
+    ("chaos", "unhinged", 0.9, 0.9),
+];
+
+/// A command the simulated orchestrator refuses, with the status the real one answers.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// `POST /control/preset` with a name it does not know (404).
+    #[error("Unknown preset '{0}'. Known presets: {known}", known = preset_names())]
+    UnknownPreset(String),
+    /// `POST /toggle/{module}` for a module it does not run (404).
+    #[error("Unknown module '{0}'. Known modules: {known}", known = MODULES.join(", "))]
+    UnknownModule(String),
+}
+
+fn preset_names() -> String {
+    PRESETS.map(|(name, ..)| name).join(", ")
+}
+
+/// Epoch seconds now, as the orchestrator writes times.
+pub fn now_secs() -> f64 {
+    time::now_micros() as f64 / 1e6
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Persona {
+    style: String,
+    chaos_level: f64,
+    energy: f64,
+    family_mode: bool,
+    last_updated: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Module {
+    state: &'static str,
+    enabled: bool,
+    latency_ms: Option<f64>,
+    last_updated: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct Control {
+    tts_muted: bool,
+    panic_at: Option<f64>,
+    panic_reason: Option<String>,
+    active_preset: String,
+}
+
+/// Everything the simulated orchestrator knows.
+#[derive(Debug, Clone)]
+pub struct OrchestratorState {
+    persona: Persona,
+    modules: Vec<(&'static str, Module)>,
+    scene: String,
+    last_expression: Option<Value>,
+    last_tts: Option<Value>,
+    turns: u64,
+    control: Control,
+}
+
+impl OrchestratorState {
+    /// A freshly started orchestrator: every module online, the default preset, not muted.
+    pub fn new() -> Self {
+        let now = now_secs();
+        let module = |latency_ms| Module {
+            state: "online",
+            enabled: true,
+            latency_ms: Some(latency_ms),
+            last_updated: now,
+        };
+        OrchestratorState {
+            persona: preset_persona("default", now),
+            modules: MODULES
+                .iter()
+                .zip([160.0, 520.0, 210.0, 45.0, 12.0, 8.0])
+                .map(|(name, latency)| (*name, module(latency)))
+                .collect(),
+            scene: "Starting Soon".into(),
+            last_expression: None,
+            last_tts: None,
+            turns: 0,
+            control: Control {
+                tts_muted: false,
+                panic_at: None,
+                panic_reason: None,
+                active_preset: "default".into(),
+            },
+        }
+    }
+
+    /// The `GET /status` body.
+    pub fn status(&self) -> Value {
+        let modules: serde_json::Map<String, Value> = self
+            .modules
+            .iter()
+            .map(|(name, module)| (name.to_string(), json!(module)))
+            .collect();
+        json!({
+            "status": if self.degraded() { "degraded" } else { "online" },
+            "persona": self.persona,
+            "persona_presets": {"active": self.control.active_preset, "available": preset_names().split(", ").collect::<Vec<_>>()},
+            "modules": modules,
+            "scene": self.scene,
+            "last_expression": self.last_expression,
+            "last_tts": self.last_tts,
+            "memory": {"turns": self.turns, "summary_every": 8, "last_summary_turn": self.turns / 8 * 8},
+            "restore_context": false,
+            "control": self.control,
+        })
+    }
+
+    /// The `GET /health` body.
+    pub fn health(&self, uptime_seconds: f64) -> Value {
+        let modules: serde_json::Map<String, Value> = self
+            .modules
+            .iter()
+            .map(|(name, module)| (name.to_string(), json!(module.state)))
+            .collect();
+        json!({
+            "status": if self.degraded() { "degraded" } else { "online" },
+            "uptime_seconds": (uptime_seconds * 10.0).round() / 10.0,
+            "modules": modules,
+            "tts_muted": self.control.tts_muted,
+            "panic_reason": self.control.panic_reason,
+            "panic_active": self.control.panic_at.is_some(),
+        })
+    }
+
+    fn degraded(&self) -> bool {
+        self.modules.iter().any(|(_, m)| !m.enabled)
+    }
+
+    /// Whether speech is muted; the scenario skips speech while it is.
+    pub fn tts_muted(&self) -> bool {
+        self.control.tts_muted
+    }
+
+    /// Records a stage's latest latency on the module that runs it.
+    pub fn record_latency(&mut self, module: &str, latency_ms: f64) {
+        if let Some((_, m)) = self
+            .modules
+            .iter_mut()
+            .find(|(n, m)| *n == module && m.enabled)
+        {
+            m.latency_ms = Some((latency_ms * 10.0).round() / 10.0);
+            m.last_updated = now_secs();
+        }
+    }
+
+    /// Counts a finished conversation turn.
+    pub fn count_turn(&mut self) -> u64 {
+        self.turns += 1;
+        self.turns
+    }
+
+    /// `POST /control/mute {muted}`.
+    pub fn mute(&mut self, muted: bool) -> (Value, Vec<Value>) {
+        self.control.tts_muted = muted;
+        let event = json!({"type": "control.mute", "muted": muted, "ts": now_secs()});
+        (json!({"status": "ok", "tts_muted": muted}), vec![event])
+    }
+
+    /// `POST /control/panic {reason?}`: mutes speech and records why; there is no undo.
+    pub fn panic(&mut self, reason: Option<String>) -> (Value, Vec<Value>) {
+        let now = now_secs();
+        self.control.panic_at = Some(now);
+        self.control.panic_reason = reason.clone();
+        self.control.tts_muted = true;
+        let mut event = json!({"type": "control.panic", "ts": now});
+        if let Some(reason) = &reason {
+            event["reason"] = json!(reason);
+        }
+        (
+            json!({"status": "ok", "panic_at": now, "reason": reason}),
+            vec![event],
+        )
+    }
+
+    /// `POST /control/preset {preset}`.
+    pub fn preset(&mut self, preset: &str) -> Result<(Value, Vec<Value>), CommandError> {
+        if !PRESETS.iter().any(|(name, ..)| *name == preset) {
+            return Err(CommandError::UnknownPreset(preset.to_string()));
+        }
+        let now = now_secs();
+        self.persona = preset_persona(preset, now);
+        self.control.active_preset = preset.to_string();
+        let events = vec![
+            json!({"type": "control_preset", "preset": preset, "active_preset": preset, "ts": now}),
+            json!({"type": "persona_update", "persona": self.persona}),
+        ];
+        Ok((
+            json!({"status": "ok", "active_preset": preset, "persona": self.persona}),
+            events,
+        ))
+    }
+
+    /// `POST /toggle/{module} {enabled}`.
+    pub fn toggle(
+        &mut self,
+        module: &str,
+        enabled: bool,
+    ) -> Result<(Value, Vec<Value>), CommandError> {
+        let Some((name, entry)) = self.modules.iter_mut().find(|(n, _)| *n == module) else {
+            return Err(CommandError::UnknownModule(module.to_string()));
+        };
+        entry.enabled = enabled;
+        entry.state = if enabled { "online" } else { "disabled" };
+        entry.latency_ms = enabled.then_some(entry.latency_ms).flatten();
+        entry.last_updated = now_secs();
+        let event = json!({"type": "module.toggle", "module": name, "enabled": enabled, "state": entry.state});
+        Ok((
+            json!({"status": "ok", "module": name, "enabled": enabled, "state": entry.state}),
+            vec![event],
+        ))
+    }
+
+    /// `POST /persona {style?, chaos_level?, energy?, family_mode?}`.
+    pub fn persona(&mut self, update: &Value) -> (Value, Vec<Value>) {
+        let persona = &mut self.persona;
+        if let Some(style) = update["style"].as_str() {
+            persona.style = style.to_string();
+        }
+        if let Some(chaos) = update["chaos_level"].as_f64() {
+            persona.chaos_level = chaos.clamp(0.0, 1.0);
+        }
+        if let Some(energy) = update["energy"].as_f64() {
+            persona.energy = energy.clamp(0.0, 1.0);
+        }
+        if let Some(family) = update["family_mode"].as_bool() {
+            persona.family_mode = family;
+        }
+        persona.last_updated = now_secs();
+        let event = json!({"type": "persona_update", "persona": persona});
+        (json!({"status": "ok", "persona": persona}), vec![event])
+    }
+
+    /// `POST /tts {text, voice?}`.
+    pub fn tts(&mut self, text: &str, voice: Option<&str>) -> (Value, Vec<Value>) {
+        let data = json!({"text": text, "voice": voice.unwrap_or("kitsu"), "ts": now_secs()});
+        self.last_tts = Some(data.clone());
+        let event = json!({"type": "tts_request", "data": data});
+        (
+            json!({"status": "queued", "muted": self.control.tts_muted}),
+            vec![event],
+        )
+    }
+
+    /// `POST /obs/scene {scene}`.
+    pub fn obs_scene(&mut self, scene: &str) -> (Value, Vec<Value>) {
+        self.scene = scene.to_string();
+        let event = json!({"type": "obs_scene", "scene": scene, "ts": now_secs()});
+        (json!({"status": "ok", "scene": scene}), vec![event])
+    }
+
+    /// `POST /vts/expr {expression, intensity?}`.
+    pub fn vts_expression(
+        &mut self,
+        expression: &str,
+        intensity: Option<f64>,
+    ) -> (Value, Vec<Value>) {
+        let data = json!({"expression": expression, "intensity": intensity.unwrap_or(1.0), "ts": now_secs()});
+        self.last_expression = Some(data.clone());
+        let event = json!({"type": "vts_expression", "data": data});
+        (
+            json!({"status": "ok", "expression": expression}),
+            vec![event],
+        )
+    }
+}
+
+impl Default for OrchestratorState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn preset_persona(preset: &str, now: f64) -> Persona {
+    let (_, style, chaos_level, energy) = PRESETS
+        .iter()
+        .find(|(name, ..)| *name == preset)
+        .copied()
+        .unwrap_or(PRESETS[0]);
+    Persona {
+        style: style.to_string(),
+        chaos_level,
+        energy,
+        family_mode: false,
+        last_updated: now,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_status_has_the_six_modules_and_the_control_block() {
+        let status = OrchestratorState::new().status();
+
+        for module in MODULES {
+            assert_eq!(
+                status["modules"][module]["state"], "online",
+                "{module} is listed"
+            );
+        }
+        assert_eq!(status["control"]["tts_muted"], false, "not muted at start");
+        assert_eq!(status["persona_presets"]["active"], "default");
+    }
+
+    #[test]
+    fn muting_changes_the_status_and_emits_control_mute() {
+        let mut state = OrchestratorState::new();
+
+        let (_, events) = state.mute(true);
+
+        assert_eq!(
+            state.status()["control"]["tts_muted"],
+            true,
+            "the status follows"
+        );
+        assert_eq!(events[0]["type"], "control.mute");
+        assert_eq!(events[0]["muted"], true);
+    }
+
+    #[test]
+    fn an_unknown_preset_names_the_known_ones() {
+        let error = OrchestratorState::new().preset("loud").unwrap_err();
+
+        assert_eq!(
+            error.to_string(),
+            "Unknown preset 'loud'. Known presets: default, cozy, hype, chaos",
+            "the user learns what to type"
+        );
+    }
+
+    #[test]
+    fn disabling_a_module_degrades_the_health() {
+        let mut state = OrchestratorState::new();
+
+        state.toggle("tts_worker", false).unwrap();
+
+        let health = state.health(3.0);
+        assert_eq!(health["status"], "degraded", "a disabled module degrades");
+        assert_eq!(health["modules"]["tts_worker"], "disabled");
+    }
+}
