@@ -6,6 +6,7 @@
 //! and the proxy under test are the real ones. Like the real orchestrator, the simulated one
 //! stores its events through the engine's `/events`. Nothing of it runs unless asked for.
 
+mod commands;
 mod control;
 pub mod forward;
 mod orchestrator;

@@ -19,7 +19,8 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::{broadcast, watch};
 
-use super::state::{CommandError, OrchestratorState};
+use super::commands::CommandError;
+use super::state::OrchestratorState;
 
 /// Events the hub keeps for a slow reader before it skips ahead.
 const HUB_BACKLOG: usize = 256;

@@ -1,8 +1,8 @@
 //! The simulated orchestrator's state: what `GET /status` shows and what commands change.
 //!
 //! Field names and nesting follow the real orchestrator's `/status` (see the contract notes in
-//! the README), times are epoch seconds as floats, and every command answers like the real one
-//! and emits the event the real one emits, in its own uneven shape.
+//! the README) and times are epoch seconds as floats. The commands that change this state live in
+//! `commands.rs` beside it.
 
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -27,18 +27,7 @@ pub const PRESETS: [(&str, &str, f64, f64); 4] = [
     ("chaos", "unhinged", 0.9, 0.9),
 ];
 
-/// A command the simulated orchestrator refuses, with the status the real one answers.
-#[derive(Debug, thiserror::Error)]
-pub enum CommandError {
-    /// `POST /control/preset` with a name it does not know (404).
-    #[error("Unknown preset '{0}'. Known presets: {known}", known = preset_names())]
-    UnknownPreset(String),
-    /// `POST /toggle/{module}` for a module it does not run (404).
-    #[error("Unknown module '{0}'. Known modules: {known}", known = MODULES.join(", "))]
-    UnknownModule(String),
-}
-
-fn preset_names() -> String {
+pub(super) fn preset_names() -> String {
     PRESETS.map(|(name, ..)| name).join(", ")
 }
 
@@ -48,40 +37,40 @@ pub fn now_secs() -> f64 {
 }
 
 #[derive(Debug, Clone, Serialize)]
-struct Persona {
-    style: String,
-    chaos_level: f64,
-    energy: f64,
-    family_mode: bool,
-    last_updated: f64,
+pub(super) struct Persona {
+    pub(super) style: String,
+    pub(super) chaos_level: f64,
+    pub(super) energy: f64,
+    pub(super) family_mode: bool,
+    pub(super) last_updated: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
-struct Module {
-    state: &'static str,
-    enabled: bool,
-    latency_ms: Option<f64>,
-    last_updated: f64,
+pub(super) struct Module {
+    pub(super) state: &'static str,
+    pub(super) enabled: bool,
+    pub(super) latency_ms: Option<f64>,
+    pub(super) last_updated: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
-struct Control {
-    tts_muted: bool,
-    panic_at: Option<f64>,
-    panic_reason: Option<String>,
-    active_preset: String,
+pub(super) struct Control {
+    pub(super) tts_muted: bool,
+    pub(super) panic_at: Option<f64>,
+    pub(super) panic_reason: Option<String>,
+    pub(super) active_preset: String,
 }
 
 /// Everything the simulated orchestrator knows.
 #[derive(Debug, Clone)]
 pub struct OrchestratorState {
-    persona: Persona,
-    modules: Vec<(&'static str, Module)>,
-    scene: String,
-    last_expression: Option<Value>,
-    last_tts: Option<Value>,
-    turns: u64,
-    control: Control,
+    pub(super) persona: Persona,
+    pub(super) modules: Vec<(&'static str, Module)>,
+    pub(super) scene: String,
+    pub(super) last_expression: Option<Value>,
+    pub(super) last_tts: Option<Value>,
+    pub(super) turns: u64,
+    pub(super) control: Control,
 }
 
 impl OrchestratorState {
@@ -178,120 +167,6 @@ impl OrchestratorState {
         self.turns += 1;
         self.turns
     }
-
-    /// `POST /control/mute {muted}`.
-    pub fn mute(&mut self, muted: bool) -> (Value, Vec<Value>) {
-        self.control.tts_muted = muted;
-        let event = json!({"type": "control.mute", "muted": muted, "ts": now_secs()});
-        (json!({"status": "ok", "tts_muted": muted}), vec![event])
-    }
-
-    /// `POST /control/panic {reason?}`: mutes speech and records why; there is no undo.
-    pub fn panic(&mut self, reason: Option<String>) -> (Value, Vec<Value>) {
-        let now = now_secs();
-        self.control.panic_at = Some(now);
-        self.control.panic_reason = reason.clone();
-        self.control.tts_muted = true;
-        let mut event = json!({"type": "control.panic", "ts": now});
-        if let Some(reason) = &reason {
-            event["reason"] = json!(reason);
-        }
-        (
-            json!({"status": "ok", "panic_at": now, "reason": reason}),
-            vec![event],
-        )
-    }
-
-    /// `POST /control/preset {preset}`.
-    pub fn preset(&mut self, preset: &str) -> Result<(Value, Vec<Value>), CommandError> {
-        if !PRESETS.iter().any(|(name, ..)| *name == preset) {
-            return Err(CommandError::UnknownPreset(preset.to_string()));
-        }
-        let now = now_secs();
-        self.persona = preset_persona(preset, now);
-        self.control.active_preset = preset.to_string();
-        let events = vec![
-            json!({"type": "control_preset", "preset": preset, "active_preset": preset, "ts": now}),
-            json!({"type": "persona_update", "persona": self.persona}),
-        ];
-        Ok((
-            json!({"status": "ok", "active_preset": preset, "persona": self.persona}),
-            events,
-        ))
-    }
-
-    /// `POST /toggle/{module} {enabled}`.
-    pub fn toggle(
-        &mut self,
-        module: &str,
-        enabled: bool,
-    ) -> Result<(Value, Vec<Value>), CommandError> {
-        let Some((name, entry)) = self.modules.iter_mut().find(|(n, _)| *n == module) else {
-            return Err(CommandError::UnknownModule(module.to_string()));
-        };
-        entry.enabled = enabled;
-        entry.state = if enabled { "online" } else { "disabled" };
-        entry.latency_ms = enabled.then_some(entry.latency_ms).flatten();
-        entry.last_updated = now_secs();
-        let event = json!({"type": "module.toggle", "module": name, "enabled": enabled, "state": entry.state});
-        Ok((
-            json!({"status": "ok", "module": name, "enabled": enabled, "state": entry.state}),
-            vec![event],
-        ))
-    }
-
-    /// `POST /persona {style?, chaos_level?, energy?, family_mode?}`.
-    pub fn persona(&mut self, update: &Value) -> (Value, Vec<Value>) {
-        let persona = &mut self.persona;
-        if let Some(style) = update["style"].as_str() {
-            persona.style = style.to_string();
-        }
-        if let Some(chaos) = update["chaos_level"].as_f64() {
-            persona.chaos_level = chaos.clamp(0.0, 1.0);
-        }
-        if let Some(energy) = update["energy"].as_f64() {
-            persona.energy = energy.clamp(0.0, 1.0);
-        }
-        if let Some(family) = update["family_mode"].as_bool() {
-            persona.family_mode = family;
-        }
-        persona.last_updated = now_secs();
-        let event = json!({"type": "persona_update", "persona": persona});
-        (json!({"status": "ok", "persona": persona}), vec![event])
-    }
-
-    /// `POST /tts {text, voice?}`.
-    pub fn tts(&mut self, text: &str, voice: Option<&str>) -> (Value, Vec<Value>) {
-        let data = json!({"text": text, "voice": voice.unwrap_or("kitsu"), "ts": now_secs()});
-        self.last_tts = Some(data.clone());
-        let event = json!({"type": "tts_request", "data": data});
-        (
-            json!({"status": "queued", "muted": self.control.tts_muted}),
-            vec![event],
-        )
-    }
-
-    /// `POST /obs/scene {scene}`.
-    pub fn obs_scene(&mut self, scene: &str) -> (Value, Vec<Value>) {
-        self.scene = scene.to_string();
-        let event = json!({"type": "obs_scene", "scene": scene, "ts": now_secs()});
-        (json!({"status": "ok", "scene": scene}), vec![event])
-    }
-
-    /// `POST /vts/expr {expression, intensity?}`.
-    pub fn vts_expression(
-        &mut self,
-        expression: &str,
-        intensity: Option<f64>,
-    ) -> (Value, Vec<Value>) {
-        let data = json!({"expression": expression, "intensity": intensity.unwrap_or(1.0), "ts": now_secs()});
-        self.last_expression = Some(data.clone());
-        let event = json!({"type": "vts_expression", "data": data});
-        (
-            json!({"status": "ok", "expression": expression}),
-            vec![event],
-        )
-    }
 }
 
 impl Default for OrchestratorState {
@@ -300,7 +175,7 @@ impl Default for OrchestratorState {
     }
 }
 
-fn preset_persona(preset: &str, now: f64) -> Persona {
+pub(super) fn preset_persona(preset: &str, now: f64) -> Persona {
     let (_, style, chaos_level, energy) = PRESETS
         .iter()
         .find(|(name, ..)| *name == preset)

@@ -6,6 +6,7 @@
 //! WebSocket ([`relay`]), the HTTP client with its timeouts ([`proxy`]), and the pure parsing of
 //! upstream frames ([`frames`]), which is kept apart from the I/O so tests can feed it text.
 
+mod connection;
 pub mod frames;
 pub mod proxy;
 pub mod relay;

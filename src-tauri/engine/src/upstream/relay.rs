@@ -12,16 +12,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use futures::StreamExt;
 use serde::Serialize;
 use tokio::sync::{broadcast, watch};
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::tungstenite::http::HeaderValue;
-use tokio_tungstenite::tungstenite::Message;
 use utoipa::ToSchema;
 
 use super::frames::split_frame;
-use super::{RelayBackoff, UpstreamSettings};
+use super::{connection, UpstreamSettings};
 
 /// Messages a client may lag behind before it skips ahead.
 pub const RELAY_BACKLOG: usize = 1024;
@@ -76,15 +72,15 @@ pub struct Relay {
     shared: Arc<Shared>,
 }
 
-struct Shared {
+pub(super) struct Shared {
     sender: broadcast::Sender<RelayText>,
     snapshot: Mutex<Snapshot>,
-    stop: watch::Sender<bool>,
-    rejected_frames: AtomicU64,
+    pub(super) stop: watch::Sender<bool>,
+    pub(super) rejected_frames: AtomicU64,
 }
 
-struct Snapshot {
-    status: RelayStatus,
+pub(super) struct Snapshot {
+    pub(super) status: RelayStatus,
     last_status_frame: Option<RelayText>,
 }
 
@@ -115,13 +111,13 @@ impl Relay {
             stop: watch::channel(false).0,
             rejected_frames: AtomicU64::new(0),
         });
-        let link = Link {
+        let link = connection::Link {
             url: settings.orchestrator_stream_url.clone(),
             bearer: settings.orchestrator_api_key.clone(),
             connect_timeout: settings.timeouts.connect,
             backoff: settings.backoff,
         };
-        tokio::spawn(run(shared.clone(), link));
+        tokio::spawn(connection::run(shared.clone(), link));
         Relay { shared }
     }
 
@@ -159,13 +155,13 @@ impl Relay {
 }
 
 impl Shared {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Snapshot> {
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, Snapshot> {
         self.snapshot
             .lock()
             .expect("the relay snapshot lock is never poisoned")
     }
 
-    fn set_status(&self, status: RelayStatus) {
+    pub(super) fn set_status(&self, status: RelayStatus) {
         let mut snapshot = self.lock();
         // Sending under the lock keeps subscribe()'s snapshot and the feed in one order.
         let _ = self.sender.send(state_message(&status));
@@ -182,7 +178,7 @@ impl Shared {
     }
 
     /// Relays every JSON message of a frame; true if there was at least one.
-    fn relay_frame(&self, frame: &str) -> bool {
+    pub(super) fn relay_frame(&self, frame: &str) -> bool {
         let split = split_frame(frame);
         if split.rejected > 0 {
             self.rejected_frames
@@ -206,126 +202,4 @@ fn state_message(status: &RelayStatus) -> RelayText {
         status,
     };
     RelayText::from(serde_json::to_string(&message).expect("a relay state serializes"))
-}
-
-/// How to reach the upstream stream.
-struct Link {
-    url: String,
-    bearer: Option<String>,
-    connect_timeout: Duration,
-    backoff: RelayBackoff,
-}
-
-/// Connects, relays until the connection ends, waits, and again, until stopped.
-async fn run(shared: Arc<Shared>, link: Link) {
-    let mut stop = shared.stop.subscribe();
-    let mut attempt = 0u32;
-    loop {
-        let ended = tokio::select! {
-            _ = stop.wait_for(|stopped| *stopped) => break,
-            ended = session(&shared, &link) => ended,
-        };
-        attempt = if ended.delivered { 1 } else { attempt + 1 };
-        let delay = link.backoff.delay(attempt);
-        let state = if delay >= link.backoff.max {
-            RelayState::Offline
-        } else {
-            RelayState::Reconnecting
-        };
-        log_failure(&link.url, attempt, state, &ended.reason);
-        shared.set_status(RelayStatus {
-            state,
-            attempt,
-            last_error: Some(ended.reason),
-            url: link.url.clone(),
-        });
-        tokio::select! {
-            _ = stop.wait_for(|stopped| *stopped) => break,
-            _ = tokio::time::sleep(delay) => {}
-        }
-    }
-    let last_error = shared.lock().status.last_error.clone();
-    shared.set_status(RelayStatus {
-        state: RelayState::Offline,
-        attempt,
-        last_error,
-        url: link.url.clone(),
-    });
-    tracing::info!(url = %link.url, "orchestrator relay stopped");
-}
-
-fn log_failure(url: &str, attempt: u32, state: RelayState, reason: &str) {
-    if state == RelayState::Offline && attempt > 1 {
-        tracing::debug!(%url, attempt, error = %reason, "orchestrator stream still down");
-    } else if state == RelayState::Offline {
-        tracing::warn!(%url, error = %reason, "orchestrator stream offline");
-    } else {
-        tracing::debug!(%url, attempt, error = %reason, "orchestrator stream reconnecting");
-    }
-}
-
-/// How one connection (or attempt) ended.
-struct Ended {
-    /// Whether it relayed at least one message; resets the backoff.
-    delivered: bool,
-    reason: String,
-}
-
-impl Ended {
-    fn failed(reason: impl Into<String>) -> Self {
-        Ended {
-            delivered: false,
-            reason: reason.into(),
-        }
-    }
-}
-
-async fn session(shared: &Shared, link: &Link) -> Ended {
-    let mut request = match link.url.as_str().into_client_request() {
-        Ok(request) => request,
-        Err(error) => return Ended::failed(format!("invalid stream URL: {error}")),
-    };
-    if let Some(bearer) = &link.bearer {
-        if let Ok(value) = HeaderValue::from_str(&format!("Bearer {bearer}")) {
-            request.headers_mut().insert("authorization", value);
-        }
-    }
-    let connecting = tokio_tungstenite::connect_async(request);
-    let mut socket = match tokio::time::timeout(link.connect_timeout, connecting).await {
-        Err(_) => return Ended::failed(format!("no connection within {:?}", link.connect_timeout)),
-        Ok(Err(error)) => return Ended::failed(error.to_string()),
-        Ok(Ok((socket, _))) => socket,
-    };
-    tracing::info!(url = %link.url, "orchestrator stream connected");
-    shared.set_status(RelayStatus {
-        state: RelayState::Connected,
-        attempt: 0,
-        last_error: None,
-        url: link.url.clone(),
-    });
-
-    let mut delivered = false;
-    let reason = loop {
-        let frame = match tokio::time::timeout(SILENCE_LIMIT, socket.next()).await {
-            Err(_) => break format!("no message for {} s", SILENCE_LIMIT.as_secs()),
-            Ok(None) => break "the orchestrator closed the stream".to_string(),
-            Ok(Some(Err(error))) => break error.to_string(),
-            Ok(Some(Ok(frame))) => frame,
-        };
-        match frame {
-            Message::Text(text) => delivered |= shared.relay_frame(text.as_str()),
-            Message::Binary(_) => {
-                shared.rejected_frames.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!("dropped a binary upstream frame");
-            }
-            Message::Close(close) => {
-                break match close {
-                    Some(close) => format!("closed by the orchestrator ({})", close.code),
-                    None => "closed by the orchestrator".to_string(),
-                }
-            }
-            Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => {}
-        }
-    };
-    Ended { delivered, reason }
 }
