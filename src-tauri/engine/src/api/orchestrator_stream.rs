@@ -7,6 +7,7 @@
 
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
@@ -14,7 +15,7 @@ use futures::stream::SplitSink;
 use futures::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::error::ErrorBody;
+use super::error::{ApiError, ErrorBody};
 use super::AppState;
 use crate::upstream::relay::{RelaySubscription, RelayText};
 
@@ -26,15 +27,22 @@ pub const SEND_TIMEOUT: Duration = Duration::from_secs(10);
     get, path = "/orchestrator/stream", tag = "orchestrator",
     responses(
         (status = 101, description = "WebSocket: relay.state, the last status, then every upstream message unchanged"),
+        (status = 400, description = "Not a WebSocket handshake", body = ErrorBody),
         (status = 401, description = "Missing or wrong API key", body = ErrorBody),
     )
 )]
 pub async fn orchestrator_stream(
     State(state): State<AppState>,
-    upgrade: WebSocketUpgrade,
-) -> Response {
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::BadRequest(format!(
+            "this route is a WebSocket: {}",
+            rejection.body_text()
+        ))
+    })?;
     let subscription = state.upstreams.relay.subscribe();
-    upgrade.on_upgrade(move |socket| relay_to_client(socket, subscription))
+    Ok(upgrade.on_upgrade(move |socket| relay_to_client(socket, subscription)))
 }
 
 type ClientSink = SplitSink<WebSocket, Message>;
@@ -48,6 +56,8 @@ async fn relay_to_client(socket: WebSocket, mut subscription: RelaySubscription)
     }
     loop {
         let outgoing = tokio::select! {
+            // Messages first, so the relay's last words reach the client before it stops.
+            biased;
             received = subscription.messages.recv() => match received {
                 Ok(text) => text,
                 Err(RecvError::Lagged(missed)) => lagged_message(missed),

@@ -58,13 +58,6 @@ pub(super) async fn run(shared: Arc<Shared>, link: Link) {
             _ = tokio::time::sleep(delay) => {}
         }
     }
-    let last_error = shared.lock().status.last_error.clone();
-    shared.set_status(RelayStatus {
-        state: RelayState::Offline,
-        attempt,
-        last_error,
-        url: link.url.clone(),
-    });
     tracing::info!(url = %link.url, "orchestrator relay stopped");
 }
 

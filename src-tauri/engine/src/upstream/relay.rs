@@ -148,8 +148,12 @@ impl Relay {
         }
     }
 
-    /// Closes the upstream connection for good and tells clients to go.
+    /// Closes the upstream connection for good: clients get a last `offline` state, then the
+    /// end of their stream.
     pub fn stop(&self) {
+        let mut status = self.status();
+        status.state = RelayState::Offline;
+        self.shared.set_status(status);
         self.shared.stop.send_replace(true);
     }
 }

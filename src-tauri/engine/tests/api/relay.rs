@@ -211,3 +211,45 @@ async fn a_down_upstream_turns_the_relay_offline_and_clients_are_told() {
         "with the reason"
     );
 }
+
+#[tokio::test]
+async fn a_plain_get_on_the_stream_route_is_a_400_with_a_detail() {
+    let fake = FakeOrchestrator::start().await;
+    let engine = engine_for(&fake).await;
+
+    let detail = crate::support::detail_of(engine.get("/orchestrator/stream").await, 400).await;
+
+    assert!(
+        detail.starts_with("this route is a WebSocket"),
+        "the detail explains: {detail}"
+    );
+}
+
+#[tokio::test]
+async fn stopping_the_engine_closes_its_relay_clients() {
+    let fake = FakeOrchestrator::start().await;
+    let engine = engine_for(&fake).await;
+    let mut client = connect_stream(&engine.base, "").await;
+    read_until(&mut client, is_status).await;
+
+    engine.stop().await;
+
+    let offline = read_until(&mut client, |m| is_state(m, "offline")).await;
+    assert_eq!(
+        offline["type"], "relay.state",
+        "clients hear that the relay stopped"
+    );
+    let end = tokio::time::timeout(
+        crate::fake_upstream::PATIENCE,
+        futures::StreamExt::next(&mut client),
+    )
+    .await
+    .expect("the stream ends in time");
+    assert!(
+        matches!(
+            end,
+            None | Some(Ok(tokio_tungstenite::tungstenite::Message::Close(_))) | Some(Err(_))
+        ),
+        "then the stream closes: {end:?}"
+    );
+}
