@@ -27,7 +27,7 @@ describe('kitsu-telemetry serve', () => {
 
 	test('health answers ok', async () => {
 		const response = await fetch(`${engine.base}/health`);
-		assert.deepEqual(await response.json(), { status: 'ok' });
+		assert.equal((await response.json()).status, 'ok');
 	});
 
 	test('events round-trip in every accepted form', async () => {

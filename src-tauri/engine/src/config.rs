@@ -11,6 +11,8 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+use crate::upstream::{self, UpstreamSettings};
+
 /// One documented setting: its variable name, default, and meaning for the user.
 #[derive(Debug, Clone, Copy)]
 pub struct SettingSpec {
@@ -68,6 +70,46 @@ pub const SETTINGS: &[SettingSpec] = &[
         name: "KITSU_LOG_ROOT",
         default: "./logs",
         meaning: "folder of the Kitsu services' JSON-lines logs served by GET /logs",
+    },
+    SettingSpec {
+        name: "ORCH_BASE_URL",
+        default: "http://127.0.0.1:8000",
+        meaning: "the orchestrator's HTTP address, for /orchestrator/* commands",
+    },
+    SettingSpec {
+        name: "ORCH_WS_URL",
+        default: "",
+        meaning: "the orchestrator's WebSocket base (/stream is appended); empty derives it from ORCH_BASE_URL",
+    },
+    SettingSpec {
+        name: "CONTROL_BASE_URL",
+        default: "http://127.0.0.1:8100",
+        meaning: "the control backend's HTTP address, for /control/* commands",
+    },
+    SettingSpec {
+        name: "ORCHESTRATOR_API_KEY",
+        default: "",
+        meaning: "sent as Authorization: Bearer to the orchestrator and the control backend when set",
+    },
+    SettingSpec {
+        name: "TELEMETRY_DEMO",
+        default: "0",
+        meaning: "1 runs a simulated orchestrator and control backend inside the engine (same as serve --demo)",
+    },
+    SettingSpec {
+        name: "PUBLIC_ORCH_BASE_URL",
+        default: "",
+        meaning: "old dashboard name of ORCH_BASE_URL, used when that one is not set",
+    },
+    SettingSpec {
+        name: "PUBLIC_ORCH_WS_URL",
+        default: "",
+        meaning: "old dashboard name of ORCH_WS_URL, used when that one is not set",
+    },
+    SettingSpec {
+        name: "PUBLIC_CONTROL_BASE_URL",
+        default: "",
+        meaning: "old dashboard name of CONTROL_BASE_URL, used when that one is not set",
     },
 ];
 
@@ -133,6 +175,10 @@ pub struct Config {
     pub log_root: PathBuf,
     /// Where each setting came from, by name, for the start-up log line.
     pub origins: Vec<(&'static str, Origin)>,
+    /// The Kitsu services' addresses and the timeouts used with them (`ORCH_*`, `CONTROL_*`).
+    pub upstreams: UpstreamSettings,
+    /// Run the simulated Kitsu stack and point the upstreams at it (`TELEMETRY_DEMO`).
+    pub demo: bool,
 }
 
 /// Origins the original service always allowed: the dashboard's dev servers.
@@ -175,6 +221,8 @@ impl Config {
         let max_body_bytes = parse(get("TELEMETRY_MAX_BODY_BYTES"), parse_body_limit)?;
         let synchronous = parse(get("TELEMETRY_SYNCHRONOUS"), parse_synchronous)?;
         let log_root = PathBuf::from(get("KITSU_LOG_ROOT").1);
+        let demo = parse(get("TELEMETRY_DEMO"), parse_flag)?;
+        let upstreams = resolve_upstreams(&resolver, &mut origins)?;
         Ok(Config {
             host,
             port,
@@ -186,6 +234,8 @@ impl Config {
             synchronous,
             log_root,
             origins,
+            upstreams,
+            demo,
         })
     }
 
@@ -292,6 +342,54 @@ fn parse_synchronous(value: &str) -> Result<Synchronous, String> {
     }
 }
 
+fn parse_flag(value: &str) -> Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" | "" => Ok(false),
+        _ => Err("expected 0 or 1".into()),
+    }
+}
+
+/// The upstream settings; each clear name wins over its old `PUBLIC_*` dashboard name.
+fn resolve_upstreams(
+    resolver: &Resolver,
+    origins: &mut Vec<(&'static str, Origin)>,
+) -> Result<UpstreamSettings, ConfigError> {
+    let mut get = |name: &'static str, legacy: &'static str| {
+        let (value, origin) = resolver.lookup(name);
+        let (legacy_value, legacy_origin) = resolver.lookup(legacy);
+        origins.push((name, origin));
+        origins.push((legacy, legacy_origin));
+        let use_legacy = origin == Origin::Default && !legacy_value.is_empty();
+        if use_legacy {
+            (legacy, legacy_value)
+        } else {
+            (name, value)
+        }
+    };
+    let base = parse(get("ORCH_BASE_URL", "PUBLIC_ORCH_BASE_URL"), url_parser)?;
+    let (ws_name, ws_value) = get("ORCH_WS_URL", "PUBLIC_ORCH_WS_URL");
+    let control = parse(
+        get("CONTROL_BASE_URL", "PUBLIC_CONTROL_BASE_URL"),
+        url_parser,
+    )?;
+    let stream = parse((ws_name, ws_value), |v| {
+        upstream::stream_url(&base, Some(v)).map_err(|e| e.to_string())
+    })?;
+    let mut settings = UpstreamSettings::new(&base, &control);
+    settings.orchestrator_stream_url = stream;
+    settings.orchestrator_api_key =
+        Some(resolver.lookup("ORCHESTRATOR_API_KEY")).and_then(|(key, origin)| {
+            origins.push(("ORCHESTRATOR_API_KEY", origin));
+            Some(key).filter(|k| !k.is_empty())
+        });
+    Ok(settings)
+}
+
+fn url_parser(value: &str) -> Result<String, String> {
+    upstream::http_base_url(value).map_err(|e| e.to_string())
+}
+
 fn split_list(value: &str) -> Vec<String> {
     value
         .split(',')
@@ -395,5 +493,68 @@ mod tests {
                 spec.name
             );
         }
+    }
+
+    #[test]
+    fn upstream_urls_default_to_the_local_kitsu_services() {
+        let config = Config::from_sources(HashMap::new(), &HashMap::new()).unwrap();
+
+        let upstreams = &config.upstreams;
+        assert_eq!(upstreams.orchestrator_url, "http://127.0.0.1:8000");
+        assert_eq!(
+            upstreams.orchestrator_stream_url,
+            "ws://127.0.0.1:8000/stream"
+        );
+        assert_eq!(upstreams.control_url, "http://127.0.0.1:8100");
+        assert_eq!(upstreams.orchestrator_api_key, None, "no bearer by default");
+        assert!(!config.demo, "the demo is off unless asked for");
+    }
+
+    #[test]
+    fn the_old_dashboard_names_are_used_only_when_the_clear_ones_are_absent() {
+        let dotenv = map(&[
+            ("PUBLIC_ORCH_BASE_URL", "http://kitsu.lan:8000/"),
+            ("PUBLIC_ORCH_WS_URL", "wss://kitsu.lan:8443"),
+            ("PUBLIC_CONTROL_BASE_URL", "http://old:8100"),
+        ]);
+        let env = map(&[
+            ("CONTROL_BASE_URL", "http://new:8100"),
+            ("TELEMETRY_DEMO", "1"),
+        ]);
+
+        let config = Config::from_sources(env, &dotenv).unwrap();
+
+        let upstreams = &config.upstreams;
+        assert_eq!(
+            upstreams.orchestrator_url, "http://kitsu.lan:8000",
+            "legacy fills in"
+        );
+        assert_eq!(
+            upstreams.orchestrator_stream_url,
+            "wss://kitsu.lan:8443/stream"
+        );
+        assert_eq!(
+            upstreams.control_url, "http://new:8100",
+            "the clear name wins"
+        );
+        assert!(config.demo);
+    }
+
+    #[test]
+    fn an_upstream_url_without_a_scheme_names_its_setting() {
+        let env = map(&[("ORCH_BASE_URL", "127.0.0.1:8000")]);
+
+        let error = Config::from_sources(env, &HashMap::new())
+            .unwrap_err()
+            .to_string();
+
+        assert!(
+            error.contains("ORCH_BASE_URL"),
+            "the error names the setting: {error}"
+        );
+        assert!(
+            error.contains("http://"),
+            "and says what is expected: {error}"
+        );
     }
 }

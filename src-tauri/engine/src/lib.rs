@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod config;
+pub mod demo;
 pub mod ingest;
 pub mod live;
 pub mod logs;
@@ -14,6 +15,7 @@ pub mod metrics;
 pub mod server;
 pub mod store;
 pub mod time;
+pub mod upstream;
 
 pub use config::Config;
 pub use server::{start, RunningEngine};

@@ -28,6 +28,9 @@ enum Command {
         /// SQLite file, instead of TELEMETRY_DB_PATH.
         #[arg(long)]
         db: Option<PathBuf>,
+        /// Run a simulated orchestrator and control backend and relay them (TELEMETRY_DEMO=1).
+        #[arg(long)]
+        demo: bool,
     },
 }
 
@@ -40,12 +43,13 @@ fn main() -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     match cli.command {
-        Command::Serve { port, db } => runtime.block_on(serve(port, db)),
+        Command::Serve { port, db, demo } => runtime.block_on(serve(port, db, demo)),
     }
 }
 
-async fn serve(port: Option<u16>, db: Option<PathBuf>) -> anyhow::Result<()> {
+async fn serve(port: Option<u16>, db: Option<PathBuf>, demo: bool) -> anyhow::Result<()> {
     let mut config = Config::from_env()?;
+    config.demo |= demo;
     if let Some(port) = port {
         config.port = port;
     }

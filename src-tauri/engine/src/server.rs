@@ -4,7 +4,7 @@
 //! stops accepting connections, lets requests in flight finish, and waits until every queued
 //! write is committed, so no acknowledged event is lost on exit.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -13,8 +13,10 @@ use tokio::task::JoinHandle;
 
 use crate::api::{self, AppContext};
 use crate::config::Config;
+use crate::demo::{self, RunningDemo};
 use crate::live::LiveBus;
 use crate::store::{Store, StoreOptions};
+use crate::upstream::{Relay, Upstreams};
 
 /// An engine that is serving. Drop it only after [`RunningEngine::stop`] to close cleanly.
 pub struct RunningEngine {
@@ -42,7 +44,12 @@ impl RunningEngine {
 }
 
 /// Opens the store, binds the API and starts serving in a background task.
-pub async fn start(config: Config) -> anyhow::Result<RunningEngine> {
+pub async fn start(mut config: Config) -> anyhow::Result<RunningEngine> {
+    // The demo binds first, so the upstream settings can point at its ports.
+    let demo = match config.demo {
+        true => Some(demo::bind(&mut config.upstreams).await?),
+        false => None,
+    };
     let live = LiveBus::default();
     let options = StoreOptions {
         synchronous: config.synchronous,
@@ -61,16 +68,30 @@ pub async fn start(config: Config) -> anyhow::Result<RunningEngine> {
     let local_addr = listener.local_addr()?;
     log_start(&config, local_addr);
 
+    let upstreams = Upstreams::start(config.upstreams.clone())?;
+    let demo = match demo {
+        Some(listeners) => Some(listeners.start(
+            &config.upstreams,
+            &engine_url(local_addr),
+            config.api_key.clone(),
+        )?),
+        None => None,
+    };
+    let link = Link {
+        relay: upstreams.relay.clone(),
+        demo,
+    };
     let context = AppContext {
         writer: store.writer.clone(),
         reader: store.reader.clone(),
         rollup: store.rollup.clone(),
         live,
         openapi_json: api::openapi_json(),
+        upstreams,
         config,
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, context, store, stopped));
+    let task = tokio::spawn(serve(listener, context, store, link, stopped));
     Ok(RunningEngine {
         local_addr,
         stop,
@@ -82,6 +103,7 @@ async fn serve(
     listener: TcpListener,
     context: AppContext,
     store: Store,
+    link: Link,
     stopped: oneshot::Receiver<()>,
 ) -> anyhow::Result<()> {
     let app = api::router(context);
@@ -90,10 +112,36 @@ async fn serve(
             let _ = stopped.await;
         })
         .await;
+    link.stop();
     // The router (and its writer handles) is gone now; closing joins the writer thread.
     tokio::task::spawn_blocking(move || store.close()).await?;
     tracing::info!("engine stopped; every acknowledged event is committed");
     served.context("the HTTP server failed")
+}
+
+/// What runs beside the HTTP server and stops with it.
+struct Link {
+    relay: Relay,
+    demo: Option<RunningDemo>,
+}
+
+impl Link {
+    fn stop(&self) {
+        self.relay.stop();
+        if let Some(demo) = &self.demo {
+            demo.stop();
+        }
+    }
+}
+
+/// The engine's own base URL, for the demo's calls back into it.
+fn engine_url(addr: SocketAddr) -> String {
+    let host = match addr.ip() {
+        ip if ip.is_unspecified() && ip.is_ipv4() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ip if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
+        ip => ip,
+    };
+    format!("http://{}", SocketAddr::new(host, addr.port()))
 }
 
 fn log_start(config: &Config, addr: SocketAddr) {
@@ -104,6 +152,13 @@ fn log_start(config: &Config, addr: SocketAddr) {
         retention_secs = config.retention_secs.unwrap_or(0),
         settings = %config.describe_origins(),
         "kitsu telemetry listening on http://{addr}"
+    );
+    tracing::info!(
+        orchestrator = %config.upstreams.orchestrator_url,
+        stream = %config.upstreams.orchestrator_stream_url,
+        control = %config.upstreams.control_url,
+        demo = config.demo,
+        "upstreams"
     );
     if !config.host.is_loopback() && config.api_key.is_none() {
         tracing::warn!(%addr, "the API is reachable from other machines without a key; set TELEMETRY_API_KEY");

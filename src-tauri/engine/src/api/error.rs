@@ -14,6 +14,7 @@ use utoipa::ToSchema;
 use crate::ingest::IngestError;
 use crate::logs::LogsError;
 use crate::store::StoreError;
+use crate::upstream::ProxyError;
 
 /// A failed request.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +37,20 @@ pub enum ApiError {
     /// The engine is shutting down.
     #[error("{0}")]
     Unavailable(String),
+    /// An upstream Kitsu service is unreachable; the detail names it and its address.
+    #[error("{0}")]
+    BadGateway(String),
+    /// An upstream Kitsu service did not answer in time.
+    #[error("{0}")]
+    GatewayTimeout(String),
+    /// An upstream Kitsu service answered with an error: its status and detail are kept.
+    #[error("{detail}")]
+    Upstream {
+        /// The upstream's status.
+        status: StatusCode,
+        /// The upstream's detail.
+        detail: String,
+    },
     /// Something failed inside the engine; the detail is logged, not sent.
     #[error("internal error")]
     Internal(String),
@@ -59,6 +74,9 @@ impl ApiError {
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::PayloadTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::BadGateway(_) => (StatusCode::BAD_GATEWAY, "upstream_unreachable"),
+            ApiError::GatewayTimeout(_) => (StatusCode::GATEWAY_TIMEOUT, "upstream_timeout"),
+            ApiError::Upstream { status, .. } => (*status, "upstream_error"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -108,6 +126,17 @@ impl From<LogsError> for ApiError {
         match error {
             LogsError::NoLogFolder(_) => ApiError::NotFound(error.to_string()),
             LogsError::Io(_) => ApiError::Internal(error.to_string()),
+        }
+    }
+}
+
+impl From<ProxyError> for ApiError {
+    fn from(error: ProxyError) -> Self {
+        match error {
+            ProxyError::Unreachable { .. } => ApiError::BadGateway(error.to_string()),
+            ProxyError::Timeout { .. } => ApiError::GatewayTimeout(error.to_string()),
+            ProxyError::Status { status, detail, .. } => ApiError::Upstream { status, detail },
+            ProxyError::Client { .. } => ApiError::Internal(error.to_string()),
         }
     }
 }

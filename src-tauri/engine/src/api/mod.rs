@@ -4,12 +4,16 @@
 //! `metrics`, `logs`), and shape the answer; every failure goes through [`ApiError`]. The
 //! OpenAPI description is generated from the same handler annotations, so it cannot drift.
 
+mod control;
 mod error;
 mod events;
 mod health;
 mod logs;
 mod maintenance;
 mod metrics;
+mod orchestrator;
+mod orchestrator_stream;
+mod soak;
 
 use std::sync::{Arc, Mutex};
 
@@ -29,6 +33,7 @@ use crate::config::Config;
 use crate::live::LiveBus;
 use crate::metrics::Rollup;
 use crate::store::{EventReader, EventWriter};
+use crate::upstream::Upstreams;
 
 pub use error::{ApiError, ErrorBody};
 pub use events::MAX_LIST_LIMIT;
@@ -50,6 +55,8 @@ pub struct AppContext {
     pub live: LiveBus,
     /// The OpenAPI description, serialized once.
     pub openapi_json: String,
+    /// The orchestrator and control backend: HTTP clients and the stream relay.
+    pub upstreams: Upstreams,
 }
 
 /// Shared handler state.
@@ -93,6 +100,21 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(metrics::metrics_latest))
         .routes(routes!(maintenance::maintenance_prune))
         .routes(routes!(logs::logs_list))
+        .routes(routes!(orchestrator::orchestrator_status))
+        .routes(routes!(orchestrator::orchestrator_health))
+        .routes(routes!(orchestrator::orchestrator_toggle))
+        .routes(routes!(orchestrator::orchestrator_persona))
+        .routes(routes!(orchestrator::orchestrator_tts))
+        .routes(routes!(orchestrator::orchestrator_obs_scene))
+        .routes(routes!(orchestrator::orchestrator_vts_expr))
+        .routes(routes!(orchestrator_stream::orchestrator_stream))
+        .routes(routes!(control::control_status))
+        .routes(routes!(control::control_llm_status))
+        .routes(routes!(control::control_llm_start))
+        .routes(routes!(control::control_panic))
+        .routes(routes!(control::control_mute))
+        .routes(routes!(control::control_preset))
+        .routes(routes!(soak::soak_results))
         .split_for_parts()
 }
 
@@ -220,6 +242,11 @@ mod tests {
             "/metrics/latest",
             "/maintenance/prune",
             "/logs",
+            "/orchestrator/status",
+            "/orchestrator/stream",
+            "/orchestrator/toggle/{module}",
+            "/control/mute",
+            "/soak/results",
         ] {
             assert!(
                 doc["paths"][path].is_object(),

@@ -2,9 +2,15 @@
 //! port over a real SQLite file, and talks to it with an HTTP client.
 
 mod auth;
+mod demo;
 mod events_ingest;
 mod events_list;
 mod export;
+mod fake_upstream;
+mod link_auth;
 mod metrics;
 mod prune;
+mod relay;
+mod soak;
 mod support;
+mod upstream_proxy;
