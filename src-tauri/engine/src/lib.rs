@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod config;
+pub mod gpu;
 pub mod ingest;
 pub mod live;
 pub mod logs;
@@ -16,4 +17,4 @@ pub mod store;
 pub mod time;
 
 pub use config::Config;
-pub use server::{start, RunningEngine};
+pub use server::{start, start_with_gpu, RunningEngine};

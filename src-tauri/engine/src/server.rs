@@ -5,6 +5,7 @@
 //! write is committed, so no acknowledged event is lost on exit.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -13,6 +14,8 @@ use tokio::task::JoinHandle;
 
 use crate::api::{self, AppContext};
 use crate::config::Config;
+use crate::gpu::sampler::SamplerTiming;
+use crate::gpu::{self, GpuMonitor, GpuOpener, GpuSampler};
 use crate::live::LiveBus;
 use crate::store::{Store, StoreOptions};
 
@@ -41,8 +44,19 @@ impl RunningEngine {
     }
 }
 
-/// Opens the store, binds the API and starts serving in a background task.
+/// Opens the store, binds the API, starts the GPU sampler configured by
+/// `TELEMETRY_GPU_SOURCE`, and starts serving in a background task.
 pub async fn start(config: Config) -> anyhow::Result<RunningEngine> {
+    let opener = gpu::opener_for(config.gpu_source);
+    start_with_gpu(config, opener).await
+}
+
+/// [`start`] with the GPU readings coming from `opener` (`None`: no sampling), for tests and
+/// embedders that bring their own source.
+pub async fn start_with_gpu(
+    config: Config,
+    opener: Option<GpuOpener>,
+) -> anyhow::Result<RunningEngine> {
     let live = LiveBus::default();
     let options = StoreOptions {
         synchronous: config.synchronous,
@@ -61,16 +75,20 @@ pub async fn start(config: Config) -> anyhow::Result<RunningEngine> {
     let local_addr = listener.local_addr()?;
     log_start(&config, local_addr);
 
+    let gpu = Arc::new(GpuMonitor::new(config.gpu_source));
+    let sampler = start_sampler(&config, opener, &store, gpu.clone())?;
     let context = AppContext {
         writer: store.writer.clone(),
         reader: store.reader.clone(),
         rollup: store.rollup.clone(),
         live,
         openapi_json: api::openapi_json(),
+        gpu,
+        writer_stats: store.stats.clone(),
         config,
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, context, store, stopped));
+    let task = tokio::spawn(serve(listener, context, (store, sampler), stopped));
     Ok(RunningEngine {
         local_addr,
         stop,
@@ -78,10 +96,32 @@ pub async fn start(config: Config) -> anyhow::Result<RunningEngine> {
     })
 }
 
+/// Starts the GPU sampler thread, unless sampling is off.
+fn start_sampler(
+    config: &Config,
+    opener: Option<GpuOpener>,
+    store: &Store,
+    monitor: Arc<GpuMonitor>,
+) -> anyhow::Result<Option<GpuSampler>> {
+    let Some(opener) = opener else {
+        tracing::info!("gpu sampling is off");
+        monitor.set_unavailable("GPU sampling is off (TELEMETRY_GPU_SOURCE=off)".into());
+        return Ok(None);
+    };
+    let timing = SamplerTiming {
+        fast: config.gpu_interval,
+        slow: config.gpu_slow_interval,
+    };
+    let runtime = tokio::runtime::Handle::current();
+    let sampler = GpuSampler::spawn(opener, timing, store.writer.clone(), monitor, runtime)
+        .context("cannot start the gpu sampler thread")?;
+    Ok(Some(sampler))
+}
+
 async fn serve(
     listener: TcpListener,
     context: AppContext,
-    store: Store,
+    (store, sampler): (Store, Option<GpuSampler>),
     stopped: oneshot::Receiver<()>,
 ) -> anyhow::Result<()> {
     let app = api::router(context);
@@ -90,8 +130,15 @@ async fn serve(
             let _ = stopped.await;
         })
         .await;
-    // The router (and its writer handles) is gone now; closing joins the writer thread.
-    tokio::task::spawn_blocking(move || store.close()).await?;
+    // The router (and its writer handles) is gone now; the sampler's goes with its thread, and
+    // closing the store then joins the writer thread.
+    tokio::task::spawn_blocking(move || {
+        if let Some(sampler) = sampler {
+            sampler.stop();
+        }
+        store.close();
+    })
+    .await?;
     tracing::info!("engine stopped; every acknowledged event is committed");
     served.context("the HTTP server failed")
 }
@@ -102,6 +149,7 @@ fn log_start(config: &Config, addr: SocketAddr) {
         db = %config.db_path.display(),
         api_key = if config.api_key.is_some() { "required" } else { "off" },
         retention_secs = config.retention_secs.unwrap_or(0),
+        gpu = %config.gpu_source,
         settings = %config.describe_origins(),
         "kitsu telemetry listening on http://{addr}"
     );

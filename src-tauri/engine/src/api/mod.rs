@@ -6,10 +6,14 @@
 
 mod error;
 mod events;
+mod gpu;
 mod health;
 mod logs;
 mod maintenance;
 mod metrics;
+mod prometheus;
+mod series;
+mod stream;
 
 use std::sync::{Arc, Mutex};
 
@@ -26,12 +30,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::config::Config;
+use crate::gpu::GpuMonitor;
 use crate::live::LiveBus;
 use crate::metrics::Rollup;
-use crate::store::{EventReader, EventWriter};
+use crate::store::{EventReader, EventWriter, WriterStats};
 
 pub use error::{ApiError, ErrorBody};
 pub use events::MAX_LIST_LIMIT;
+pub use stream::TypeFilter;
 
 /// The header that carries the API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -50,6 +56,10 @@ pub struct AppContext {
     pub live: LiveBus,
     /// The OpenAPI description, serialized once.
     pub openapi_json: String,
+    /// What the GPU sampler last saw.
+    pub gpu: Arc<GpuMonitor>,
+    /// The writer's commit counters, for `/metrics`.
+    pub writer_stats: Arc<WriterStats>,
 }
 
 /// Shared handler state.
@@ -80,6 +90,10 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(metrics::metrics_latest))
         .routes(routes!(maintenance::maintenance_prune))
         .routes(routes!(logs::logs_list))
+        .routes(routes!(stream::events_stream))
+        .routes(routes!(gpu::gpu_status))
+        .routes(routes!(series::metrics_series))
+        .routes(routes!(prometheus::metrics_prometheus))
         .split_for_parts()
 }
 
@@ -207,6 +221,10 @@ mod tests {
             "/metrics/latest",
             "/maintenance/prune",
             "/logs",
+            "/events/stream",
+            "/gpu/status",
+            "/metrics/series",
+            "/metrics",
         ] {
             assert!(
                 doc["paths"][path].is_object(),

@@ -1,23 +1,28 @@
 //! Per-second buckets of every event type, remembered for the longest window.
+//!
+//! Each second of a type holds exact count, sum and extremes and a quantile sketch per metric
+//! field, overall and split by label (`source`, `stage`, ...), so `/metrics/latest` and the chart
+//! series of `/metrics/series` ([`super::series`]) both merge at most 7,200 small buckets.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::sketch::{MergedSketch, Sketch};
+use super::totals::EventTotals;
 use super::{round2, FieldSummary, MetricFields, TypeSummary, MAX_WINDOW_SECS};
 use crate::time::Micros;
 
 /// Exact count, sum and extremes of one field in one second, with its sketch.
 #[derive(Debug, Clone)]
-struct FieldStats {
-    count: u64,
-    sum: f64,
-    min: f64,
-    max: f64,
-    sketch: Sketch,
+pub(super) struct FieldStats {
+    pub(super) count: u64,
+    pub(super) sum: f64,
+    pub(super) min: f64,
+    pub(super) max: f64,
+    pub(super) sketch: Sketch,
 }
 
 impl FieldStats {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         FieldStats {
             count: 0,
             sum: 0.0,
@@ -36,29 +41,73 @@ impl FieldStats {
     }
 }
 
+/// Distinct values one label may have within one type and second; more are counted together
+/// under [`OTHER_LABEL_VALUE`], so a label with unbounded values (an id) cannot grow memory.
+pub const MAX_LABEL_VALUES_PER_SECOND: usize = 32;
+/// The split key that gathers label values beyond [`MAX_LABEL_VALUES_PER_SECOND`].
+pub const OTHER_LABEL_VALUE: &str = "(other)";
+
+/// Field statistics of the events of one second that carry one label value.
+#[derive(Debug, Clone)]
+pub(super) struct Split {
+    pub(super) label: String,
+    pub(super) value: String,
+    pub(super) fields: Vec<(String, FieldStats)>,
+}
+
 /// Everything one event type did in one second.
 #[derive(Debug, Clone, Default)]
-struct SecondStats {
+pub(super) struct SecondStats {
     count: u64,
     failures: f64,
     /// Few fields per type, so a vector beats a map.
-    fields: Vec<(String, FieldStats)>,
+    pub(super) fields: Vec<(String, FieldStats)>,
+    /// The same fields again, per label value.
+    pub(super) splits: Vec<Split>,
 }
 
 impl SecondStats {
     fn add(&mut self, metrics: &MetricFields) {
         self.count += 1;
         self.failures += metrics.failures.unwrap_or(0.0);
-        for (name, value) in &metrics.values {
-            let at = match self.fields.iter().position(|(n, _)| n == name) {
-                Some(at) => at,
-                None => {
-                    self.fields.push((name.clone(), FieldStats::new()));
-                    self.fields.len() - 1
-                }
-            };
-            self.fields[at].1.add(*value);
+        add_values(&mut self.fields, &metrics.values);
+        for (label, value) in &metrics.labels {
+            let split = self.split_for(label, value);
+            add_values(&mut split.fields, &metrics.values);
         }
+    }
+
+    fn split_for(&mut self, label: &str, value: &str) -> &mut Split {
+        let same_label = || self.splits.iter().filter(|s| s.label == label).count();
+        let value = match self.splits.iter().any(|s| s.label == label && s.value == value) {
+            false if same_label() >= MAX_LABEL_VALUES_PER_SECOND => OTHER_LABEL_VALUE,
+            _ => value,
+        };
+        let at = match self.splits.iter().position(|s| s.label == label && s.value == value) {
+            Some(at) => at,
+            None => {
+                self.splits.push(Split {
+                    label: label.to_string(),
+                    value: value.to_string(),
+                    fields: Vec::new(),
+                });
+                self.splits.len() - 1
+            }
+        };
+        &mut self.splits[at]
+    }
+}
+
+fn add_values(fields: &mut Vec<(String, FieldStats)>, values: &[(String, f64)]) {
+    for (name, value) in values {
+        let at = match fields.iter().position(|(n, _)| n == name) {
+            Some(at) => at,
+            None => {
+                fields.push((name.clone(), FieldStats::new()));
+                fields.len() - 1
+            }
+        };
+        fields[at].1.add(*value);
     }
 }
 
@@ -68,10 +117,24 @@ impl SecondStats {
 /// [`MAX_WINDOW_SECS`] (plus one second) before the latest `now` it was given.
 #[derive(Debug, Default)]
 pub struct Rollup {
-    types: HashMap<String, BTreeMap<i64, SecondStats>>,
+    pub(super) types: HashMap<String, BTreeMap<i64, SecondStats>>,
+    totals: EventTotals,
 }
 
 impl Rollup {
+    /// Records an event the writer just committed: in the window buckets and in the totals since
+    /// start that `/metrics` exposes. (Rebuilding from disk at start uses [`Rollup::record`], so
+    /// the totals count only what this run committed.)
+    pub fn record_committed(&mut self, event_type: &str, ts: Micros, metrics: &MetricFields, now: Micros) {
+        self.record(event_type, ts, metrics, now);
+        self.totals.count(event_type, metrics);
+    }
+
+    /// Events committed since start, by type, with count and sum of each metric field.
+    pub fn totals(&self) -> &EventTotals {
+        &self.totals
+    }
+
     /// Counts one committed event, unless it is too old for any window.
     pub fn record(&mut self, event_type: &str, ts: Micros, metrics: &MetricFields, now: Micros) {
         let second = ts.div_euclid(1_000_000);
@@ -107,7 +170,7 @@ impl Rollup {
 }
 
 /// First second the rollup keeps: the longest window, plus the partial second it starts in.
-fn horizon(now: Micros) -> i64 {
+pub(super) fn horizon(now: Micros) -> i64 {
     now.div_euclid(1_000_000) - MAX_WINDOW_SECS as i64 - 1
 }
 
@@ -143,7 +206,7 @@ fn summarize_type(seconds: &BTreeMap<i64, SecondStats>, start: i64) -> Option<Ty
     })
 }
 
-fn field_summary(total: &FieldStats, merged: &MergedSketch) -> FieldSummary {
+pub(super) fn field_summary(total: &FieldStats, merged: &MergedSketch) -> FieldSummary {
     // Clamping keeps a bucket midpoint from stepping outside the observed range.
     let quantile = |q| {
         round2(
@@ -174,8 +237,8 @@ mod tests {
 
     fn latency(ms: f64) -> MetricFields {
         MetricFields {
-            failures: None,
             values: vec![("latency_ms".into(), ms)],
+            ..MetricFields::default()
         }
     }
 
@@ -201,7 +264,7 @@ mod tests {
         let mut rollup = Rollup::default();
         let failed = MetricFields {
             failures: Some(2.0),
-            values: vec![],
+            ..MetricFields::default()
         };
         rollup.record("soak.result", NOW, &failed, NOW);
         rollup.record("soak.result", NOW, &failed, NOW);
