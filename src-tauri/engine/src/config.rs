@@ -201,8 +201,10 @@ impl Config {
         let log_root = PathBuf::from(get("KITSU_LOG_ROOT").1);
         let gpu_source = parse(get("TELEMETRY_GPU_SOURCE"), |v| v.parse())?;
         let gpu_interval = parse(get("TELEMETRY_GPU_INTERVAL_SECONDS"), parse_gpu_interval)?;
-        let gpu_slow_interval =
-            parse(get("TELEMETRY_GPU_SLOW_INTERVAL_SECONDS"), parse_gpu_interval)?;
+        let gpu_slow_interval = parse(
+            get("TELEMETRY_GPU_SLOW_INTERVAL_SECONDS"),
+            parse_gpu_interval,
+        )?;
         Ok(Config {
             host,
             port,
@@ -414,11 +416,18 @@ mod tests {
             ("TELEMETRY_GPU_SOURCE", "cuda"),
         ] {
             let error = Config::from_sources(map(&[(name, value)]), &HashMap::new()).unwrap_err();
-            assert!(error.to_string().contains(name), "{value} must be refused: {error}");
+            assert!(
+                error.to_string().contains(name),
+                "{value} must be refused: {error}"
+            );
         }
         let simulated = map(&[("TELEMETRY_GPU_SOURCE", "Simulated")]);
         let config = Config::from_sources(simulated, &HashMap::new()).unwrap();
-        assert_eq!(config.gpu_source, GpuSourceKind::Simulated, "case is ignored");
+        assert_eq!(
+            config.gpu_source,
+            GpuSourceKind::Simulated,
+            "case is ignored"
+        );
     }
 
     #[test]

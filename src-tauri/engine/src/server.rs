@@ -76,7 +76,7 @@ pub async fn start_with_gpu(
     log_start(&config, local_addr);
 
     let gpu = Arc::new(GpuMonitor::new(config.gpu_source));
-    let sampler = start_sampler(&config, opener, &store, gpu.clone())?;
+    let sampler = start_sampler(&config, opener, &store, gpu.clone()).await?;
     let context = AppContext {
         writer: store.writer.clone(),
         reader: store.reader.clone(),
@@ -96,8 +96,9 @@ pub async fn start_with_gpu(
     })
 }
 
-/// Starts the GPU sampler thread, unless sampling is off.
-fn start_sampler(
+/// Opens the GPU source (on a blocking thread: loading NVML may take a while) and starts the
+/// sampler thread. Without a source the engine runs on and says why, once.
+async fn start_sampler(
     config: &Config,
     opener: Option<GpuOpener>,
     store: &Store,
@@ -108,12 +109,20 @@ fn start_sampler(
         monitor.set_unavailable("GPU sampling is off (TELEMETRY_GPU_SOURCE=off)".into());
         return Ok(None);
     };
+    let source = match tokio::task::spawn_blocking(opener).await? {
+        Ok(source) => source,
+        Err(error) => {
+            tracing::warn!(reason = %error, "gpu unavailable; the engine runs without gpu readings");
+            monitor.set_unavailable(error.to_string());
+            return Ok(None);
+        }
+    };
     let timing = SamplerTiming {
         fast: config.gpu_interval,
         slow: config.gpu_slow_interval,
     };
     let runtime = tokio::runtime::Handle::current();
-    let sampler = GpuSampler::spawn(opener, timing, store.writer.clone(), monitor, runtime)
+    let sampler = GpuSampler::spawn(source, timing, store.writer.clone(), monitor, runtime)
         .context("cannot start the gpu sampler thread")?;
     Ok(Some(sampler))
 }

@@ -6,8 +6,8 @@ use axum::response::IntoResponse;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::metrics::prometheus::{self, Snapshot, CONTENT_TYPE, QUANTILE_WINDOW_SECS};
 use crate::metrics::process;
+use crate::metrics::prometheus::{self, Snapshot, CONTENT_TYPE, QUANTILE_WINDOW_SECS};
 use crate::time;
 
 /// GPU gauges, events per type, latency summaries and the engine's own health.
@@ -15,9 +15,12 @@ use crate::time;
     get, path = "/metrics", tag = "metrics",
     responses((status = 200, description = "Prometheus text format 0.0.4", content_type = "text/plain", body = String))
 )]
-pub async fn metrics_prometheus(State(state): State<AppState>) -> Result<impl IntoResponse, ApiError> {
+pub async fn metrics_prometheus(
+    State(state): State<AppState>,
+) -> Result<impl IntoResponse, ApiError> {
     // Locking the rollup and reading /proc are blocking; keep them off the async workers.
-    let text = tokio::task::spawn_blocking(move || gather(&state).map(|s| prometheus::render(&s))).await??;
+    let text = tokio::task::spawn_blocking(move || gather(&state).map(|s| prometheus::render(&s)))
+        .await??;
 
     Ok(([(header::CONTENT_TYPE, CONTENT_TYPE)], text))
 }

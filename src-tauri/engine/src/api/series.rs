@@ -88,7 +88,9 @@ fn required(name: &str, value: Option<String>) -> Result<String, ApiError> {
         return Err(ApiError::Invalid(format!("{name} is required")));
     }
     if value.len() > MAX_NAME_BYTES {
-        return Err(ApiError::Invalid(format!("{name} is longer than {MAX_NAME_BYTES} bytes")));
+        return Err(ApiError::Invalid(format!(
+            "{name} is longer than {MAX_NAME_BYTES} bytes"
+        )));
     }
     Ok(value)
 }

@@ -116,7 +116,11 @@ impl GpuSource for FakeGpu {
             return Err(error);
         }
         let failing = script.failing_fields.clone();
-        Ok(script.fast.iter().map(|r| without_fields(r.clone(), &failing)).collect())
+        Ok(script
+            .fast
+            .iter()
+            .map(|r| without_fields(r.clone(), &failing))
+            .collect())
     }
 
     fn read_slow(&mut self, calls: &CallStats) -> Result<Vec<SlowReading>, GpuError> {

@@ -69,7 +69,11 @@ impl CallStats {
     /// assert_eq!(reading, Ok(61));
     /// assert_eq!(stats.snapshot()[0].1.count, 1);
     /// ```
-    pub fn time<T, E>(&self, name: &'static str, call: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+    pub fn time<T, E>(
+        &self,
+        name: &'static str,
+        call: impl FnOnce() -> Result<T, E>,
+    ) -> Result<T, E> {
         let started = Instant::now();
         let result = call();
         self.record(name, started.elapsed(), result.is_err());
@@ -131,7 +135,10 @@ impl GpuMonitor {
 
     /// A copy of the current status.
     pub fn status(&self) -> GpuStatus {
-        self.status.read().map(|s| s.clone()).unwrap_or_else(|p| p.into_inner().clone())
+        self.status
+            .read()
+            .map(|s| s.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
     }
 
     /// Availability and reason only.
@@ -176,7 +183,10 @@ impl GpuMonitor {
 
     /// Counts one failed read of device `index` and returns how many there were so far.
     pub fn count_device_failure(&self, index: u32) -> u64 {
-        let mut failures = self.device_failures.lock().unwrap_or_else(|p| p.into_inner());
+        let mut failures = self
+            .device_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         let count = failures.entry(index).or_default();
         *count += 1;
         *count
@@ -184,7 +194,10 @@ impl GpuMonitor {
 
     /// Failed device reads by device index.
     pub fn device_failures(&self) -> Vec<(u32, u64)> {
-        let failures = self.device_failures.lock().unwrap_or_else(|p| p.into_inner());
+        let failures = self
+            .device_failures
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
         failures.iter().map(|(k, v)| (*k, *v)).collect()
     }
 

@@ -109,7 +109,9 @@ impl NvmlSource {
 
 fn fast_reading(index: u32, device: &Device<'_>, calls: &CallStats) -> FastReading {
     let memory = calls.time("memory_info", || device.memory_info()).ok();
-    let utilization = calls.time("utilization", || device.utilization_rates()).ok();
+    let utilization = calls
+        .time("utilization", || device.utilization_rates())
+        .ok();
     let milliwatts = |mw: u32| f64::from(mw) / 1000.0;
     FastReading {
         index,
@@ -123,7 +125,10 @@ fn fast_reading(index: u32, device: &Device<'_>, calls: &CallStats) -> FastReadi
         memory_used_mb: memory.as_ref().map(|m| bytes_to_mb(m.used)),
         memory_total_mb: memory.as_ref().map(|m| bytes_to_mb(m.total)),
         memory_free_mb: memory.as_ref().map(|m| bytes_to_mb(m.free)),
-        power_w: calls.time("power_usage", || device.power_usage()).ok().map(milliwatts),
+        power_w: calls
+            .time("power_usage", || device.power_usage())
+            .ok()
+            .map(milliwatts),
         power_limit_w: calls
             .time("power_limit", || device.enforced_power_limit())
             .ok()
@@ -183,7 +188,11 @@ fn slow_reading(index: u32, device: &Device<'_>, calls: &CallStats) -> SlowReadi
 
 /// One entry per pid: a process that both computes and draws is listed once, with the larger of
 /// its two memory figures (NVML reports the same allocation in both lists).
-fn merge_processes(index: u32, compute: Vec<ProcessInfo>, graphics: Vec<ProcessInfo>) -> Vec<GpuProcess> {
+fn merge_processes(
+    index: u32,
+    compute: Vec<ProcessInfo>,
+    graphics: Vec<ProcessInfo>,
+) -> Vec<GpuProcess> {
     let mut merged: Vec<GpuProcess> = Vec::new();
     for info in compute.into_iter().chain(graphics) {
         let used = match info.used_gpu_memory {
@@ -229,14 +238,20 @@ mod tests {
     fn the_engine_can_name_its_own_process() {
         let name = process_name(std::process::id());
 
-        assert!(name.is_some_and(|n| !n.is_empty()), "/proc/self/comm is readable on Linux");
+        assert!(
+            name.is_some_and(|n| !n.is_empty()),
+            "/proc/self/comm is readable on Linux"
+        );
     }
 
     #[test]
     fn a_machine_without_nvml_gets_a_reason_not_a_panic() {
         // On a machine with a GPU this opens NVML; on one without, it must say why.
         if let Err(error) = NvmlSource::open() {
-            assert!(!error.to_string().is_empty(), "the reason is shown to the user");
+            assert!(
+                !error.to_string().is_empty(),
+                "the reason is shown to the user"
+            );
         }
     }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
-use super::{FastReading, GpuMonitor, GpuOpener, GpuProcess, GpuSource, SlowReading};
+use super::{FastReading, GpuMonitor, GpuProcess, GpuSource, SlowReading};
 use crate::ingest::NewEvent;
 use crate::metrics::MetricFields;
 use crate::store::EventWriter;
@@ -64,7 +64,8 @@ impl Sampler {
             .map(|reading| self.payload(reading, processes.as_deref()))
             .collect();
         let all_processes = processes.map(|by_device| by_device.into_iter().flatten().collect());
-        self.monitor.record_sample(payloads.clone(), all_processes, ts);
+        self.monitor
+            .record_sample(payloads.clone(), all_processes, ts);
         payloads.into_iter().map(|p| gpu_event(p, ts)).collect()
     }
 
@@ -85,14 +86,22 @@ impl Sampler {
         reading.processes.unwrap_or_default()
     }
 
-    fn payload(&mut self, reading: &FastReading, processes: Option<&[Vec<GpuProcess>]>) -> Map<String, Value> {
+    fn payload(
+        &mut self,
+        reading: &FastReading,
+        processes: Option<&[Vec<GpuProcess>]>,
+    ) -> Map<String, Value> {
         if let Some(error) = &reading.device_error {
             self.device_failed(reading.index, error);
         }
         let fan = self.fans.get(&reading.index).copied().flatten();
         let mut payload = device_payload(reading, fan);
         if let Some(by_device) = processes {
-            let own: Vec<&GpuProcess> = by_device.iter().flatten().filter(|p| p.gpu_index == reading.index).collect();
+            let own: Vec<&GpuProcess> = by_device
+                .iter()
+                .flatten()
+                .filter(|p| p.gpu_index == reading.index)
+                .collect();
             payload.insert("processes".into(), json!(own));
         }
         payload
@@ -148,7 +157,10 @@ pub fn device_payload(r: &FastReading, fan_speed_pct: Option<f64>) -> Map<String
         ("clock_memory_mhz", number(r.clock_memory_mhz)),
         ("throttle_reasons", json!(r.throttle_reasons)),
     ];
-    fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    fields
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
 }
 
 fn round2(value: f64) -> f64 {
@@ -181,31 +193,20 @@ pub struct GpuSampler {
 }
 
 impl GpuSampler {
-    /// Starts the thread: it opens the source, then samples until [`GpuSampler::stop`]. Events
-    /// are appended through `writer` from `runtime`. A source that cannot open is reported in
-    /// `monitor` and logged once; the engine runs on without GPU readings.
+    /// Starts the thread over an opened source; it samples until [`GpuSampler::stop`]. Events
+    /// are appended through `writer` from `runtime`.
     pub fn spawn(
-        opener: GpuOpener,
+        source: Box<dyn GpuSource>,
         timing: SamplerTiming,
         writer: EventWriter,
         monitor: Arc<GpuMonitor>,
         runtime: tokio::runtime::Handle,
     ) -> std::io::Result<Self> {
         let (stop, stopped) = mpsc::channel();
+        let sampler = Sampler::new(source, monitor);
         let thread = std::thread::Builder::new()
             .name("kitsu-gpu-sampler".into())
-            .spawn(move || {
-                let source = match opener() {
-                    Ok(source) => source,
-                    Err(error) => {
-                        tracing::warn!(reason = %error, "gpu unavailable; the engine runs without gpu readings");
-                        monitor.set_unavailable(error.to_string());
-                        return;
-                    }
-                };
-                let sampler = Sampler::new(source, monitor);
-                run(sampler, timing, &writer, &runtime, &stopped);
-            })?;
+            .spawn(move || run(sampler, timing, &writer, &runtime, &stopped))?;
         Ok(GpuSampler { stop, thread })
     }
 

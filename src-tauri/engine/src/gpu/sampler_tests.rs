@@ -8,7 +8,10 @@ const TS: Micros = 1_767_225_600_000_000;
 
 fn sampler_over(fake: &FakeGpu) -> (Sampler, Arc<GpuMonitor>) {
     let monitor = Arc::new(GpuMonitor::new(GpuSourceKind::Nvml));
-    (Sampler::new(Box::new(fake.clone()), monitor.clone()), monitor)
+    (
+        Sampler::new(Box::new(fake.clone()), monitor.clone()),
+        monitor,
+    )
 }
 
 fn payload_of(event: &NewEvent) -> Map<String, Value> {
@@ -28,17 +31,45 @@ fn a_fast_reading_becomes_one_hardware_gpu_event_per_device_with_every_contract_
     assert_eq!(events[0].ts, TS, "stamped with the sampling time");
     let payload = payload_of(&events[0]);
     for field in [
-        "index", "name", "temperature_c", "utilization_pct", "memory_used_mb", "memory_total_mb",
-        "memory_free_mb", "memory_pct", "fan_speed_pct", "power_w", "encoder_pct", "decoder_pct",
-        "power_limit_w", "clock_graphics_mhz", "clock_memory_mhz", "throttle_reasons",
+        "index",
+        "name",
+        "temperature_c",
+        "utilization_pct",
+        "memory_used_mb",
+        "memory_total_mb",
+        "memory_free_mb",
+        "memory_pct",
+        "fan_speed_pct",
+        "power_w",
+        "encoder_pct",
+        "decoder_pct",
+        "power_limit_w",
+        "clock_graphics_mhz",
+        "clock_memory_mhz",
+        "throttle_reasons",
     ] {
-        assert!(payload.contains_key(field), "the payload must carry {field}");
+        assert!(
+            payload.contains_key(field),
+            "the payload must carry {field}"
+        );
     }
     assert_eq!(payload["memory_pct"], 37.5, "6 GiB of 16 GiB");
-    assert!(payload.get("processes").is_none(), "processes come only on the slow tier");
+    assert!(
+        payload.get("processes").is_none(),
+        "processes come only on the slow tier"
+    );
     let metrics = &events[0].metric_fields;
-    assert!(metrics.values.iter().any(|(n, v)| n == "power_w" && *v == 182.5), "power_w is a metric");
-    assert!(monitor.status().available, "a reading makes the gpu available");
+    assert!(
+        metrics
+            .values
+            .iter()
+            .any(|(n, v)| n == "power_w" && *v == 182.5),
+        "power_w is a metric"
+    );
+    assert!(
+        monitor.status().available,
+        "a reading makes the gpu available"
+    );
 }
 
 #[test]
@@ -50,10 +81,25 @@ fn a_failed_field_is_null_never_zero() {
 
     let payload = payload_of(&sampler.sample(false, TS)[0]);
 
-    assert_eq!(payload["power_w"], Value::Null, "a refused power reading is unknown");
-    assert_eq!(payload["temperature_c"], Value::Null, "a refused temperature is unknown");
-    assert_eq!(payload["utilization_pct"], 37.0, "the other fields are still read");
-    assert_eq!(payload["fan_speed_pct"], Value::Null, "no slow reading yet: fan unknown");
+    assert_eq!(
+        payload["power_w"],
+        Value::Null,
+        "a refused power reading is unknown"
+    );
+    assert_eq!(
+        payload["temperature_c"],
+        Value::Null,
+        "a refused temperature is unknown"
+    );
+    assert_eq!(
+        payload["utilization_pct"], 37.0,
+        "the other fields are still read"
+    );
+    assert_eq!(
+        payload["fan_speed_pct"],
+        Value::Null,
+        "no slow reading yet: fan unknown"
+    );
 }
 
 #[test]
@@ -65,11 +111,21 @@ fn the_slow_tier_adds_fan_and_processes_and_the_fan_is_kept_for_fast_ticks() {
     let fast = payload_of(&sampler.sample(false, TS + 1_000_000)[0]);
 
     assert_eq!(slow["fan_speed_pct"], 41.0);
-    assert_eq!(slow["processes"][0]["name"], "obs", "the process list rides on the slow tier");
+    assert_eq!(
+        slow["processes"][0]["name"], "obs",
+        "the process list rides on the slow tier"
+    );
     assert_eq!(slow["processes"][0]["used_memory_mb"], 512.0);
-    assert_eq!(fast["fan_speed_pct"], 41.0, "the last fan reading is repeated on fast ticks");
+    assert_eq!(
+        fast["fan_speed_pct"], 41.0,
+        "the last fan reading is repeated on fast ticks"
+    );
     assert_eq!(fake.reads(), (2, 1), "two fast reads, one slow read");
-    assert_eq!(monitor.status().processes.len(), 1, "the status keeps the process list");
+    assert_eq!(
+        monitor.status().processes.len(),
+        1,
+        "the status keeps the process list"
+    );
 }
 
 #[test]
@@ -84,10 +140,17 @@ fn a_failing_source_stores_nothing_and_marks_the_gpu_unavailable_with_the_reason
     assert!(events.is_empty(), "a failed reading is not stored as zeros");
     let status = monitor.status();
     assert!(!status.available, "the gpu is shown as unavailable");
-    assert!(status.reason.unwrap().contains("GPU is lost"), "the reason is kept");
+    assert!(
+        status.reason.unwrap().contains("GPU is lost"),
+        "the reason is kept"
+    );
 
     fake.fail_source(None);
-    assert_eq!(sampler.sample(false, TS + 2_000_000).len(), 1, "readings resume");
+    assert_eq!(
+        sampler.sample(false, TS + 2_000_000).len(),
+        1,
+        "readings resume"
+    );
     assert!(monitor.health().available, "and the gpu is available again");
 }
 
@@ -95,7 +158,13 @@ fn a_failing_source_stores_nothing_and_marks_the_gpu_unavailable_with_the_reason
 fn a_failing_device_is_counted_and_still_reported_with_unknown_values() {
     let fake = FakeGpu::rtx_4080();
     let mut readings = vec![FastReading::failed(1, "Unknown error")];
-    readings.insert(0, FakeGpu::rtx_4080().read_fast(&Default::default()).unwrap().remove(0));
+    readings.insert(
+        0,
+        FakeGpu::rtx_4080()
+            .read_fast(&Default::default())
+            .unwrap()
+            .remove(0),
+    );
     fake.set_fast(readings);
     let (mut sampler, monitor) = sampler_over(&fake);
 
@@ -105,6 +174,14 @@ fn a_failing_device_is_counted_and_still_reported_with_unknown_values() {
     assert_eq!(events.len(), 2, "the healthy device is still read");
     let broken = payload_of(&events[1]);
     assert_eq!(broken["index"], 1);
-    assert_eq!(broken["temperature_c"], Value::Null, "a failed device reads as unknown");
-    assert_eq!(monitor.device_failures(), vec![(1, 2)], "every failure is counted");
+    assert_eq!(
+        broken["temperature_c"],
+        Value::Null,
+        "a failed device reads as unknown"
+    );
+    assert_eq!(
+        monitor.device_failures(),
+        vec![(1, 2)],
+        "every failure is counted"
+    );
 }

@@ -50,7 +50,11 @@ impl SimulatedGpu {
     /// Core load at `t` seconds: a steady base (avatar, encoder) and an LLM burst every 14 s.
     fn load_at(&mut self, t: f64) -> f64 {
         let burst_phase = t % 14.0;
-        let burst = if burst_phase < 3.5 { 55.0 * (1.0 - burst_phase / 3.5) } else { 0.0 };
+        let burst = if burst_phase < 3.5 {
+            55.0 * (1.0 - burst_phase / 3.5)
+        } else {
+            0.0
+        };
         let wave = 6.0 * (t / 45.0).sin();
         (28.0 + burst + wave + 3.0 * self.jitter()).clamp(0.0, 100.0)
     }
@@ -78,7 +82,11 @@ impl SimulatedGpu {
             decoder_pct: Some(0.0),
             clock_graphics_mhz: Some((2_310.0 + load * 3.9).round()),
             clock_memory_mhz: Some(10_501.0),
-            throttle_reasons: Some(if throttled { vec!["sw_power_cap".into()] } else { vec![] }),
+            throttle_reasons: Some(if throttled {
+                vec!["sw_power_cap".into()]
+            } else {
+                vec![]
+            }),
         }
     }
 }
@@ -131,12 +139,23 @@ mod tests {
         for second in 0..3_600 {
             let r = gpu.reading_at(Duration::from_secs(second));
 
-            let temperature = r.temperature_c.expect("the simulation always has a temperature");
-            assert!((40.0..=90.0).contains(&temperature), "temperature {temperature} at {second} s");
+            let temperature = r
+                .temperature_c
+                .expect("the simulation always has a temperature");
+            assert!(
+                (40.0..=90.0).contains(&temperature),
+                "temperature {temperature} at {second} s"
+            );
             let power = r.power_w.expect("the simulation always has power");
-            assert!(power > 0.0 && power <= POWER_LIMIT_W, "power {power} at {second} s");
+            assert!(
+                power > 0.0 && power <= POWER_LIMIT_W,
+                "power {power} at {second} s"
+            );
             let (used, free) = (r.memory_used_mb.unwrap(), r.memory_free_mb.unwrap());
-            assert!((used + free - TOTAL_MB).abs() < 0.2, "used and free add up to the total");
+            assert!(
+                (used + free - TOTAL_MB).abs() < 0.2,
+                "used and free add up to the total"
+            );
         }
     }
 
@@ -146,8 +165,17 @@ mod tests {
 
         let slow = gpu.read_slow(&CallStats::default()).unwrap();
 
-        let names: Vec<_> = slow[0].processes.as_ref().unwrap().iter().filter_map(|p| p.name.clone()).collect();
-        assert!(names.contains(&"python (policy_worker)".to_string()), "{names:?}");
+        let names: Vec<_> = slow[0]
+            .processes
+            .as_ref()
+            .unwrap()
+            .iter()
+            .filter_map(|p| p.name.clone())
+            .collect();
+        assert!(
+            names.contains(&"python (policy_worker)".to_string()),
+            "{names:?}"
+        );
         assert!(names.contains(&"obs".to_string()), "{names:?}");
     }
 }

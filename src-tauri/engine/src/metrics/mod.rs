@@ -69,7 +69,11 @@ impl MetricFields {
             .filter_map(|(name, value)| number(value).map(|n| (name.clone(), n)))
             .collect();
         let failures = payload.get("failures").and_then(number);
-        let labels = if values.is_empty() { Vec::new() } else { labels_of(payload) };
+        let labels = if values.is_empty() {
+            Vec::new()
+        } else {
+            labels_of(payload)
+        };
         MetricFields {
             failures,
             values,
@@ -89,7 +93,8 @@ impl MetricFields {
     pub fn with_source(mut self, source: Option<&str>) -> Self {
         self.labels.retain(|(name, _)| name != SOURCE_LABEL);
         if let (false, Some(source)) = (self.values.is_empty(), source) {
-            self.labels.push((SOURCE_LABEL.to_string(), source.to_string()));
+            self.labels
+                .push((SOURCE_LABEL.to_string(), source.to_string()));
         }
         self
     }
@@ -109,7 +114,9 @@ fn labels_of(payload: &Map<String, Value>) -> Vec<(String, String)> {
         .iter()
         .filter(|(name, _)| name.as_str() != SOURCE_LABEL)
         .filter_map(|(name, value)| match value {
-            Value::String(text) if text.len() <= MAX_LABEL_BYTES => Some((name.clone(), text.clone())),
+            Value::String(text) if text.len() <= MAX_LABEL_BYTES => {
+                Some((name.clone(), text.clone()))
+            }
             _ => None,
         })
         .take(MAX_LABELS)

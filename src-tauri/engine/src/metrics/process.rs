@@ -56,6 +56,9 @@ mod tests {
     fn this_process_has_memory_and_cpu_time() {
         let stats = read_self().expect("/proc/self/stat is readable on Linux");
 
-        assert!(stats.resident_bytes > 0, "a running process has resident pages");
+        assert!(
+            stats.resident_bytes > 0,
+            "a running process has resident pages"
+        );
     }
 }

@@ -79,11 +79,19 @@ impl SecondStats {
 
     fn split_for(&mut self, label: &str, value: &str) -> &mut Split {
         let same_label = || self.splits.iter().filter(|s| s.label == label).count();
-        let value = match self.splits.iter().any(|s| s.label == label && s.value == value) {
+        let value = match self
+            .splits
+            .iter()
+            .any(|s| s.label == label && s.value == value)
+        {
             false if same_label() >= MAX_LABEL_VALUES_PER_SECOND => OTHER_LABEL_VALUE,
             _ => value,
         };
-        let at = match self.splits.iter().position(|s| s.label == label && s.value == value) {
+        let at = match self
+            .splits
+            .iter()
+            .position(|s| s.label == label && s.value == value)
+        {
             Some(at) => at,
             None => {
                 self.splits.push(Split {
@@ -125,7 +133,13 @@ impl Rollup {
     /// Records an event the writer just committed: in the window buckets and in the totals since
     /// start that `/metrics` exposes. (Rebuilding from disk at start uses [`Rollup::record`], so
     /// the totals count only what this run committed.)
-    pub fn record_committed(&mut self, event_type: &str, ts: Micros, metrics: &MetricFields, now: Micros) {
+    pub fn record_committed(
+        &mut self,
+        event_type: &str,
+        ts: Micros,
+        metrics: &MetricFields,
+        now: Micros,
+    ) {
         self.record(event_type, ts, metrics, now);
         self.totals.count(event_type, metrics);
     }

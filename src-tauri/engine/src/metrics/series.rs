@@ -108,7 +108,10 @@ impl SeriesQuery {
     /// The per-field statistics of one second for every series key this query splits into.
     fn keyed_fields<'a>(&self, stats: &'a SecondStats) -> Vec<(Option<&'a str>, &'a FieldStats)> {
         let of = |fields: &'a [(String, FieldStats)]| {
-            fields.iter().find(|(name, _)| *name == self.field).map(|(_, f)| f)
+            fields
+                .iter()
+                .find(|(name, _)| *name == self.field)
+                .map(|(_, f)| f)
         };
         match &self.split_by {
             None => of(&stats.fields).map(|f| (None, f)).into_iter().collect(),
@@ -190,7 +193,10 @@ impl Rollup {
             .into_iter()
             .map(|(key, buckets)| Series {
                 key: key.map(str::to_string),
-                buckets: buckets.iter().map(|(&start, acc)| acc.bucket(start)).collect(),
+                buckets: buckets
+                    .iter()
+                    .map(|(&start, acc)| acc.bucket(start))
+                    .collect(),
             })
             .collect()
     }

@@ -26,7 +26,12 @@ fn query(window_secs: u64, bucket_secs: u64, split_by: Option<&str>) -> SeriesQu
 fn buckets_are_aligned_and_empty_ones_are_omitted() {
     let mut rollup = Rollup::default();
     for (ago, ms) in [(5, 100.0), (7, 300.0), (25, 50.0), (400, 1.0)] {
-        rollup.record("pipeline.metric", NOW - ago * SEC, &metric(ms, "llm", "policy"), NOW);
+        rollup.record(
+            "pipeline.metric",
+            NOW - ago * SEC,
+            &metric(ms, "llm", "policy"),
+            NOW,
+        );
     }
 
     let series = rollup.series(&query(60, 10, None), NOW);
@@ -40,16 +45,37 @@ fn buckets_are_aligned_and_empty_ones_are_omitted() {
         ["2025-12-31T23:59:30Z", "2025-12-31T23:59:50Z"],
         "two buckets hold values; the 400 s old event is outside the window"
     );
-    assert_eq!((buckets[1].count, buckets[1].avg, buckets[1].max), (2, 200.0, 300.0));
-    assert_eq!(buckets[0].p50, 50.0, "one value: every percentile is that value");
+    assert_eq!(
+        (buckets[1].count, buckets[1].avg, buckets[1].max),
+        (2, 200.0, 300.0)
+    );
+    assert_eq!(
+        buckets[0].p50, 50.0,
+        "one value: every percentile is that value"
+    );
 }
 
 #[test]
 fn splitting_by_a_payload_field_or_the_source_gives_one_series_per_value() {
     let mut rollup = Rollup::default();
-    rollup.record("pipeline.metric", NOW - 2 * SEC, &metric(600.0, "llm", "policy"), NOW);
-    rollup.record("pipeline.metric", NOW - 2 * SEC, &metric(90.0, "tts", "tts_worker"), NOW);
-    rollup.record("pipeline.metric", NOW - 3 * SEC, &metric(700.0, "llm", "policy"), NOW);
+    rollup.record(
+        "pipeline.metric",
+        NOW - 2 * SEC,
+        &metric(600.0, "llm", "policy"),
+        NOW,
+    );
+    rollup.record(
+        "pipeline.metric",
+        NOW - 2 * SEC,
+        &metric(90.0, "tts", "tts_worker"),
+        NOW,
+    );
+    rollup.record(
+        "pipeline.metric",
+        NOW - 3 * SEC,
+        &metric(700.0, "llm", "policy"),
+        NOW,
+    );
 
     let by_stage = rollup.series(&query(60, 60, Some("stage")), NOW);
     let by_source = rollup.series(&query(60, 60, Some("source")), NOW);
@@ -58,34 +84,74 @@ fn splitting_by_a_payload_field_or_the_source_gives_one_series_per_value() {
     assert_eq!(keys, ["llm", "tts"], "one series per stage, sorted");
     assert_eq!(by_stage[0].buckets[0].count, 2, "both llm events");
     assert_eq!(by_stage[0].buckets[0].avg, 650.0);
-    assert_eq!(by_source[1].key.as_deref(), Some("tts_worker"), "the event source splits too");
-    assert!(rollup.series(&query(60, 60, Some("mode")), NOW).is_empty(), "no event has a mode");
+    assert_eq!(
+        by_source[1].key.as_deref(),
+        Some("tts_worker"),
+        "the event source splits too"
+    );
+    assert!(
+        rollup.series(&query(60, 60, Some("mode")), NOW).is_empty(),
+        "no event has a mode"
+    );
 }
 
 #[test]
 fn a_label_with_too_many_values_gathers_the_rest_under_other() {
     let mut rollup = Rollup::default();
     for i in 0..(MAX_LABEL_VALUES_PER_SECOND + 5) {
-        rollup.record("pipeline.metric", NOW, &metric(1.0, &format!("s{i}"), "x"), NOW);
+        rollup.record(
+            "pipeline.metric",
+            NOW,
+            &metric(1.0, &format!("s{i}"), "x"),
+            NOW,
+        );
     }
 
     let series = rollup.series(&query(60, 60, Some("stage")), NOW);
 
-    assert_eq!(series.len(), MAX_LABEL_VALUES_PER_SECOND + 1, "the cap plus one (other)");
-    let other = series.iter().find(|s| s.key.as_deref() == Some(OTHER_LABEL_VALUE));
-    assert_eq!(other.map(|s| s.buckets[0].count), Some(5), "the overflow is still counted");
+    assert_eq!(
+        series.len(),
+        MAX_LABEL_VALUES_PER_SECOND + 1,
+        "the cap plus one (other)"
+    );
+    let other = series
+        .iter()
+        .find(|s| s.key.as_deref() == Some(OTHER_LABEL_VALUE));
+    assert_eq!(
+        other.map(|s| s.buckets[0].count),
+        Some(5),
+        "the overflow is still counted"
+    );
 }
 
 #[test]
 fn validation_refuses_windows_and_buckets_out_of_range() {
     assert_eq!(query(300, 10, None).validate(), Ok(()));
-    assert_eq!(query(7200, 8, None).validate(), Ok(()), "901 buckets at most");
-    assert_eq!(query(1000, 1, None).validate(), Ok(()), "1 s buckets never straddle");
+    assert_eq!(
+        query(7200, 8, None).validate(),
+        Ok(()),
+        "901 buckets at most"
+    );
+    assert_eq!(
+        query(1000, 1, None).validate(),
+        Ok(()),
+        "1 s buckets never straddle"
+    );
 
-    for (window, bucket) in [(59, 1), (7201, 60), (300, 0), (300, 301), (7200, 7), (1001, 1)] {
+    for (window, bucket) in [
+        (59, 1),
+        (7201, 60),
+        (300, 0),
+        (300, 301),
+        (7200, 7),
+        (1001, 1),
+    ] {
         let error = query(window, bucket, None).validate();
         assert!(error.is_err(), "{window}/{bucket} must be refused");
     }
     let advice = query(7200, 1, None).validate().unwrap_err();
-    assert!(advice.contains("at least 8"), "the error says what bucket works: {advice}");
+    assert!(
+        advice.contains("at least 8"),
+        "the error says what bucket works: {advice}"
+    );
 }

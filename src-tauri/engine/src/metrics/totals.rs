@@ -73,7 +73,16 @@ mod tests {
 
         let pipeline = &totals.by_type()["pipeline.metric"];
         assert_eq!(pipeline.events, 2, "each committed event counts once");
-        assert_eq!(pipeline.fields["latency_ms"], FieldTotal { count: 2, sum: 80.0 });
-        assert!(totals.by_type()["asr_final"].fields.is_empty(), "no fields, no field totals");
+        assert_eq!(
+            pipeline.fields["latency_ms"],
+            FieldTotal {
+                count: 2,
+                sum: 80.0
+            }
+        );
+        assert!(
+            totals.by_type()["asr_final"].fields.is_empty(),
+            "no fields, no field totals"
+        );
     }
 }

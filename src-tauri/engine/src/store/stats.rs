@@ -89,9 +89,24 @@ mod tests {
 
         let snapshot = stats.snapshot();
         assert_eq!((snapshot.groups, snapshot.events), (3, 20_008));
-        assert_eq!(snapshot.size_histogram[0], (1, 1), "one group of a single event");
-        assert_eq!(snapshot.size_histogram[3], (10, 2), "the group of 7 is at most 10");
-        assert_eq!(snapshot.size_histogram.last(), Some(&(20_000, 3)), "the last bound counts all");
-        assert!((snapshot.commit_seconds - 0.010).abs() < 1e-9, "commit time adds up");
+        assert_eq!(
+            snapshot.size_histogram[0],
+            (1, 1),
+            "one group of a single event"
+        );
+        assert_eq!(
+            snapshot.size_histogram[3],
+            (10, 2),
+            "the group of 7 is at most 10"
+        );
+        assert_eq!(
+            snapshot.size_histogram.last(),
+            Some(&(20_000, 3)),
+            "the last bound counts all"
+        );
+        assert!(
+            (snapshot.commit_seconds - 0.010).abs() < 1e-9,
+            "commit time adds up"
+        );
     }
 }
