@@ -65,7 +65,7 @@ impl Sampler {
             .collect();
         let all_processes = processes.map(|by_device| by_device.into_iter().flatten().collect());
         self.monitor
-            .record_sample(payloads.clone(), all_processes, ts);
+            .record_sample(status_devices(&payloads), all_processes, ts);
         payloads.into_iter().map(|p| gpu_event(p, ts)).collect()
     }
 
@@ -130,6 +130,18 @@ impl Sampler {
         }
         self.source_failing = false;
     }
+}
+
+/// The payloads as `/gpu/status` lists them: the process list is shown once, beside them.
+fn status_devices(payloads: &[Map<String, Value>]) -> Vec<Map<String, Value>> {
+    payloads
+        .iter()
+        .map(|payload| {
+            let mut device = payload.clone();
+            device.remove("processes");
+            device
+        })
+        .collect()
 }
 
 /// The `hardware.gpu` payload of one device: the contract's fields, `null` where unknown.

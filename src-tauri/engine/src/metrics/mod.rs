@@ -7,6 +7,7 @@
 //! Percentiles are within 1 % relative error ([`sketch::RELATIVE_ACCURACY`]); everything else is
 //! exact. The window starts at the beginning of the second that holds `now - window_seconds`.
 
+pub mod exposition;
 pub mod process;
 pub mod prometheus;
 mod rollup;

@@ -6,11 +6,10 @@
 //! Names follow Prometheus conventions: base units (seconds, bytes, hertz, ratios of 0..1),
 //! `_total` on counters. A GPU reading that is unknown is left out, never written as 0.
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
+use super::exposition::Exposition;
 use super::process::ProcessStats;
 use super::totals::EventTotals;
 use super::TypeSummary;
@@ -40,62 +39,6 @@ pub struct Snapshot {
     pub gpu_device_failures: Vec<(u32, u64)>,
     /// This process's CPU and memory, where readable.
     pub process: Option<ProcessStats>,
-}
-
-/// Builds exposition text: one `# HELP`/`# TYPE` header per family, then its samples.
-///
-/// ```
-/// use kitsu_telemetry_engine::metrics::prometheus::Exposition;
-/// let mut text = Exposition::default();
-/// text.family("kitsu_demo_total", "counter", "Demo events.");
-/// text.sample("kitsu_demo_total", &[("type", "a\"b")], 3.0);
-/// assert!(text.finish().ends_with("kitsu_demo_total{type=\"a\\\"b\"} 3\n"));
-/// ```
-#[derive(Debug, Default)]
-pub struct Exposition {
-    out: String,
-}
-
-impl Exposition {
-    /// Starts a metric family.
-    pub fn family(&mut self, name: &str, kind: &str, help: &str) {
-        let help = help.replace('\\', "\\\\").replace('\n', "\\n");
-        let _ = writeln!(self.out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-    }
-
-    /// Writes one sample of the current family.
-    pub fn sample(&mut self, name: &str, labels: &[(&str, &str)], value: f64) {
-        self.out.push_str(name);
-        if !labels.is_empty() {
-            let pairs: Vec<String> = labels
-                .iter()
-                .map(|(k, v)| format!("{k}=\"{}\"", escape_label(v)))
-                .collect();
-            let _ = write!(self.out, "{{{}}}", pairs.join(","));
-        }
-        let _ = writeln!(self.out, " {}", format_value(value));
-    }
-
-    /// The text.
-    pub fn finish(self) -> String {
-        self.out
-    }
-}
-
-fn escape_label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
-}
-
-fn format_value(value: f64) -> String {
-    match value {
-        v if v.is_nan() => "NaN".into(),
-        v if v == f64::INFINITY => "+Inf".into(),
-        v if v == f64::NEG_INFINITY => "-Inf".into(),
-        v => v.to_string(),
-    }
 }
 
 /// Renders the whole exposition.
