@@ -10,13 +10,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{Message, Utf8Bytes, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
+use futures::{Sink, SinkExt, Stream, StreamExt};
 use serde::Deserialize;
 use tokio::sync::broadcast::{self, error::RecvError};
 use utoipa::IntoParams;
 
+use super::error::{ApiError, ErrorBody};
 use super::{ApiQuery, AppState};
 use crate::store::StoredEvent;
 
@@ -77,29 +80,45 @@ impl TypeFilter {
     params(StreamParams, ("key" = Option<String>, Query, description = "The API key, when one is set")),
     responses(
         (status = 101, description = "WebSocket: one text message per committed event"),
-        (status = 401, description = "Missing or wrong key"),
+        (status = 400, description = "Not a WebSocket upgrade request", body = ErrorBody),
+        (status = 401, description = "Missing or wrong key", body = ErrorBody),
     )
 )]
 pub async fn events_stream(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<StreamParams>,
-    upgrade: WebSocketUpgrade,
-) -> Response {
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Result<Response, ApiError> {
+    let upgrade = upgrade.map_err(|rejection| {
+        ApiError::BadRequest(format!(
+            "GET /events/stream is a WebSocket: {}",
+            rejection.body_text()
+        ))
+    })?;
     let filter = TypeFilter::parse(params.kind.as_deref());
     // Subscribing before the upgrade: nothing committed after the request is missed.
     let events = state.live.subscribe_events();
-    upgrade.on_upgrade(move |socket| relay(socket, events, filter))
+    Ok(upgrade.on_upgrade(move |socket| {
+        let (sink, incoming) = socket.split();
+        relay(sink, incoming, events, filter)
+    }))
 }
 
-async fn relay(
-    mut socket: WebSocket,
+/// Forwards events to `sink` until the client leaves (`incoming` ends or closes) or the bus
+/// closes. Generic over the socket halves so tests can drive it without a network.
+async fn relay<S, I, E>(
+    mut sink: S,
+    mut incoming: I,
     mut events: broadcast::Receiver<Arc<StoredEvent>>,
     filter: TypeFilter,
-) {
+) where
+    S: Sink<Message> + Unpin,
+    I: Stream<Item = Result<Message, E>> + Unpin,
+{
     loop {
         let received = tokio::select! {
             received = events.recv() => received,
-            incoming = socket.recv() => match incoming {
+            message = incoming.next() => match message {
                 Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
                 Some(Ok(_)) => continue,
             },
@@ -115,17 +134,17 @@ async fn relay(
             }
             Err(RecvError::Closed) => break,
         };
-        if !send(&mut socket, message).await {
+        if !send(&mut sink, message).await {
             return;
         }
     }
     // The engine is stopping: say goodbye properly.
-    let _ = socket.send(Message::Close(None)).await;
+    let _ = sink.send(Message::Close(None)).await;
 }
 
 /// Sends one message; false when the client is gone or stopped reading.
-async fn send(socket: &mut WebSocket, message: Message) -> bool {
-    match tokio::time::timeout(SEND_TIMEOUT, socket.send(message)).await {
+async fn send<S: Sink<Message> + Unpin>(sink: &mut S, message: Message) -> bool {
+    match tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await {
         Ok(result) => result.is_ok(),
         Err(_) => {
             tracing::debug!("dropping a live stream client that stopped reading");
@@ -142,4 +161,76 @@ fn event_message(event: &StoredEvent) -> Message {
 fn lagged_message(missed: u64) -> Message {
     tracing::debug!(missed, "live stream client lagged; skipping ahead");
     Message::Text(Utf8Bytes::from(format!("{{\"lagged\":{missed}}}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::convert::Infallible;
+
+    use futures::channel::mpsc;
+    use serde_json::Value;
+
+    use super::*;
+    use crate::ingest::parse_body;
+
+    fn event(id: i64, event_type: &str) -> Arc<StoredEvent> {
+        let body = format!(r#"{{"type":"{event_type}","payload":{{"n":{id}}}}}"#);
+        let (_, mut parsed) = parse_body(body.as_bytes(), 0).expect("the test event is valid");
+        Arc::new(StoredEvent::from_new(id, &parsed.remove(0)))
+    }
+
+    async fn next_json(out: &mut mpsc::Receiver<Message>) -> Value {
+        match out.next().await {
+            Some(Message::Text(text)) => serde_json::from_str(&text).expect("messages are JSON"),
+            other => panic!("expected a text message, got {other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_that_falls_behind_gets_a_lagged_marker_then_only_the_newest_events() {
+        let (bus, events) = broadcast::channel(16);
+        for id in 0..40 {
+            bus.send(event(id, "bulk"))
+                .expect("the relay's receiver exists");
+        }
+        let (sink, mut out) = mpsc::channel(64);
+        let client = futures::stream::pending::<Result<Message, Infallible>>();
+        let relay = tokio::spawn(relay(sink, client, events, TypeFilter::All));
+
+        let marker = next_json(&mut out).await;
+        bus.send(event(99, "after.lag"))
+            .expect("the relay still listens");
+        let next = next_json(&mut out).await;
+        drop(bus);
+
+        assert_eq!(
+            marker,
+            serde_json::json!({"lagged": 40}),
+            "all 40 queued events are skipped"
+        );
+        assert_eq!(
+            next["id"], 99,
+            "after the marker the client gets the newest event"
+        );
+        assert!(
+            matches!(out.next().await, Some(Message::Close(_))),
+            "a closing bus closes the socket"
+        );
+        relay.await.expect("the relay ends cleanly");
+    }
+
+    #[tokio::test]
+    async fn a_client_that_leaves_ends_the_relay() {
+        let (bus, events) = broadcast::channel(16);
+        let (sink, _out) = mpsc::channel(1);
+        let client = futures::stream::iter([Ok::<_, Infallible>(Message::Close(None))]);
+
+        relay(sink, client, events, TypeFilter::All).await;
+
+        assert_eq!(
+            bus.receiver_count(),
+            0,
+            "the relay dropped its subscription"
+        );
+    }
 }
