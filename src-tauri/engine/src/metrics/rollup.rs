@@ -52,7 +52,12 @@ pub const OTHER_LABEL_VALUE: &str = "(other)";
 pub(super) struct Split {
     pub(super) label: String,
     pub(super) value: String,
-    pub(super) fields: Vec<(String, FieldStats)>,
+    /// Events with this label value.
+    count: u64,
+    /// Every event of the second has this value, so `fields` would repeat the second's own;
+    /// it is left empty to save memory (a GPU's name, a constant source).
+    whole: bool,
+    fields: Vec<(String, FieldStats)>,
 }
 
 /// Everything one event type did in one second.
@@ -67,42 +72,75 @@ pub(super) struct SecondStats {
 }
 
 impl SecondStats {
+    /// The field statistics of `split`'s events.
+    pub(super) fn split_fields<'a>(&'a self, split: &'a Split) -> &'a [(String, FieldStats)] {
+        if split.whole {
+            &self.fields
+        } else {
+            &split.fields
+        }
+    }
+
+    /// Called once the second is complete: drops spare capacity, and the copies of splits that
+    /// hold every event of the second.
+    fn shrink(&mut self) {
+        self.fields.shrink_to_fit();
+        self.splits.shrink_to_fit();
+        for split in self.splits.iter_mut().filter(|s| s.count == self.count) {
+            split.whole = true;
+            split.fields = Vec::new();
+        }
+        let split_fields = self.splits.iter_mut().flat_map(|s| s.fields.iter_mut());
+        for (_, field) in self.fields.iter_mut().chain(split_fields) {
+            field.sketch.shrink();
+        }
+    }
+
     fn add(&mut self, metrics: &MetricFields) {
+        // A late event for a completed second: give whole splits their own copy back first.
+        for split in self.splits.iter_mut().filter(|s| s.whole) {
+            split.fields = self.fields.clone();
+            split.whole = false;
+        }
         self.count += 1;
         self.failures += metrics.failures.unwrap_or(0.0);
         add_values(&mut self.fields, &metrics.values);
         for (label, value) in &metrics.labels {
             let split = self.split_for(label, value);
+            split.count += 1;
             add_values(&mut split.fields, &metrics.values);
         }
     }
 
+    /// The split of `label = value`, created on first use; past the per-second cap of values
+    /// for one label, the split of `label = (other)`.
     fn split_for(&mut self, label: &str, value: &str) -> &mut Split {
-        let same_label = || self.splits.iter().filter(|s| s.label == label).count();
-        let value = match self
-            .splits
-            .iter()
-            .any(|s| s.label == label && s.value == value)
-        {
-            false if same_label() >= MAX_LABEL_VALUES_PER_SECOND => OTHER_LABEL_VALUE,
-            _ => value,
+        let find = |splits: &[Split], value: &str| {
+            splits
+                .iter()
+                .position(|s| s.label == label && s.value == value)
         };
-        let at = match self
-            .splits
-            .iter()
-            .position(|s| s.label == label && s.value == value)
-        {
-            Some(at) => at,
-            None => {
+        let mut at = find(&self.splits, value);
+        if at.is_none() {
+            let values = self.splits.iter().filter(|s| s.label == label).count();
+            let value = if values >= MAX_LABEL_VALUES_PER_SECOND {
+                OTHER_LABEL_VALUE
+            } else {
+                value
+            };
+            at = find(&self.splits, value);
+            if at.is_none() {
                 self.splits.push(Split {
                     label: label.to_string(),
                     value: value.to_string(),
+                    count: 0,
+                    whole: false,
                     fields: Vec::new(),
                 });
-                self.splits.len() - 1
             }
-        };
-        &mut self.splits[at]
+        }
+        let last = self.splits.len() - 1;
+        &mut self.splits[at.unwrap_or(last)]
     }
 }
 
@@ -159,6 +197,11 @@ impl Rollup {
             Some(seconds) => seconds,
             None => self.types.entry(event_type.to_string()).or_default(),
         };
+        if let Some(mut newest) = seconds.last_entry().filter(|e| *e.key() < second) {
+            // Events arrive in time order almost always: the newest second is now complete, so
+            // its vectors will not grow again and their spare capacity can go.
+            newest.get_mut().shrink();
+        }
         seconds.entry(second).or_default().add(metrics);
     }
 

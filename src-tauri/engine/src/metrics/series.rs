@@ -119,7 +119,9 @@ impl SeriesQuery {
                 .splits
                 .iter()
                 .filter(|split| split.label == *label)
-                .filter_map(|split| of(&split.fields).map(|f| (Some(split.value.as_str()), f)))
+                .filter_map(|split| {
+                    of(stats.split_fields(split)).map(|f| (Some(split.value.as_str()), f))
+                })
                 .collect(),
         }
     }

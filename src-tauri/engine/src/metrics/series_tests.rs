@@ -155,3 +155,67 @@ fn validation_refuses_windows_and_buckets_out_of_range() {
         "the error says what bucket works: {advice}"
     );
 }
+
+#[test]
+fn a_split_holding_a_whole_second_is_stored_once_and_survives_a_late_event() {
+    let mut rollup = Rollup::default();
+    rollup.record(
+        "pipeline.metric",
+        NOW - 3 * SEC,
+        &metric(100.0, "llm", "policy"),
+        NOW,
+    );
+    rollup.record(
+        "pipeline.metric",
+        NOW - 3 * SEC,
+        &metric(300.0, "llm", "policy"),
+        NOW,
+    );
+    // The next second completes the first, whose only stage and source cover all its events.
+    rollup.record(
+        "pipeline.metric",
+        NOW - 2 * SEC,
+        &metric(50.0, "tts", "tts_worker"),
+        NOW,
+    );
+    let before = rollup.series(&query(60, 1, Some("stage")), NOW);
+    // A late event lands in the completed second with another stage.
+    rollup.record(
+        "pipeline.metric",
+        NOW - 3 * SEC,
+        &metric(900.0, "asr", "asr_worker"),
+        NOW,
+    );
+
+    let after = rollup.series(&query(60, 1, Some("stage")), NOW);
+
+    assert_eq!(before[0].key.as_deref(), Some("llm"));
+    assert_eq!(
+        (before[0].buckets[0].count, before[0].buckets[0].avg),
+        (2, 200.0),
+        "llm read through the second"
+    );
+    let stage = |key: &str| {
+        after
+            .iter()
+            .find(|s| s.key.as_deref() == Some(key))
+            .unwrap()
+            .buckets[0]
+            .clone()
+    };
+    assert_eq!(
+        (stage("llm").count, stage("llm").avg),
+        (2, 200.0),
+        "llm keeps its own values"
+    );
+    assert_eq!(
+        (stage("asr").count, stage("asr").max),
+        (1, 900.0),
+        "the late stage is separate"
+    );
+    let all = rollup.series(&query(60, 1, None), NOW);
+    assert_eq!(
+        all[0].buckets[0].count, 3,
+        "the second counts all three events"
+    );
+}
