@@ -57,6 +57,10 @@ impl Sampler {
                 return Vec::new();
             }
         };
+        if fast.is_empty() {
+            self.source_failed("the driver reports no GPU".into());
+            return Vec::new();
+        }
         let processes = if slow { self.read_slow() } else { None };
         self.source_recovered();
         let payloads: Vec<Map<String, Value>> = fast

@@ -185,3 +185,15 @@ fn a_failing_device_is_counted_and_still_reported_with_unknown_values() {
         "every failure is counted"
     );
 }
+
+#[test]
+fn a_driver_without_any_gpu_is_unavailable_not_an_empty_success() {
+    let fake = FakeGpu::default();
+    let (mut sampler, monitor) = sampler_over(&fake);
+
+    let events = sampler.sample(true, TS);
+
+    assert!(events.is_empty(), "nothing to store");
+    let reason = monitor.health().reason.unwrap_or_default();
+    assert!(reason.contains("no GPU"), "the status says why: {reason}");
+}
