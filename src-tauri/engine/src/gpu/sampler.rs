@@ -25,6 +25,9 @@ pub const GPU_EVENT_TYPE: &str = "hardware.gpu";
 /// The source of every reading.
 pub const GPU_EVENT_SOURCE: &str = "telemetry.gpu";
 
+/// Each device's process list from one slow reading, by device index; `None` where unreadable.
+type ProcessLists = BTreeMap<u32, Option<Vec<GpuProcess>>>;
+
 /// Reads a source and turns each reading into events; the thread around it only keeps time.
 pub struct Sampler {
     source: Box<dyn GpuSource>,
@@ -65,16 +68,18 @@ impl Sampler {
         self.source_recovered();
         let payloads: Vec<Map<String, Value>> = fast
             .iter()
-            .map(|reading| self.payload(reading, processes.as_deref()))
+            .map(|reading| self.payload(reading, processes.as_ref()))
             .collect();
-        let all_processes = processes.map(|by_device| by_device.into_iter().flatten().collect());
+        let all_processes =
+            processes.map(|by_device| by_device.into_values().flatten().flatten().collect());
         self.monitor
             .record_sample(status_devices(&payloads), all_processes, ts);
         payloads.into_iter().map(|p| gpu_event(p, ts)).collect()
     }
 
-    /// Reads the slow tier, remembers fan speeds, and returns each device's process list.
-    fn read_slow(&mut self) -> Option<Vec<Vec<GpuProcess>>> {
+    /// Reads the slow tier, remembers fan speeds, and returns each device's process list
+    /// (`None` for a device whose list could not be read).
+    fn read_slow(&mut self) -> Option<ProcessLists> {
         match self.source.read_slow(self.monitor.calls()) {
             Ok(readings) => Some(readings.into_iter().map(|r| self.remember(r)).collect()),
             Err(error) => {
@@ -85,15 +90,15 @@ impl Sampler {
         }
     }
 
-    fn remember(&mut self, reading: SlowReading) -> Vec<GpuProcess> {
+    fn remember(&mut self, reading: SlowReading) -> (u32, Option<Vec<GpuProcess>>) {
         self.fans.insert(reading.index, reading.fan_speed_pct);
-        reading.processes.unwrap_or_default()
+        (reading.index, reading.processes)
     }
 
     fn payload(
         &mut self,
         reading: &FastReading,
-        processes: Option<&[Vec<GpuProcess>]>,
+        processes: Option<&ProcessLists>,
     ) -> Map<String, Value> {
         if let Some(error) = &reading.device_error {
             self.device_failed(reading.index, error);
@@ -101,11 +106,7 @@ impl Sampler {
         let fan = self.fans.get(&reading.index).copied().flatten();
         let mut payload = device_payload(reading, fan);
         if let Some(by_device) = processes {
-            let own: Vec<&GpuProcess> = by_device
-                .iter()
-                .flatten()
-                .filter(|p| p.gpu_index == reading.index)
-                .collect();
+            let own = by_device.get(&reading.index).and_then(Option::as_ref);
             payload.insert("processes".into(), json!(own));
         }
         payload

@@ -197,3 +197,19 @@ fn a_driver_without_any_gpu_is_unavailable_not_an_empty_success() {
     let reason = monitor.health().reason.unwrap_or_default();
     assert!(reason.contains("no GPU"), "the status says why: {reason}");
 }
+
+#[test]
+fn an_unreadable_process_list_is_null_not_an_empty_list() {
+    let fake = FakeGpu::rtx_4080();
+    fake.fail_field("processes");
+    let (mut sampler, _) = sampler_over(&fake);
+
+    let payload = payload_of(&sampler.sample(true, TS)[0]);
+
+    assert_eq!(
+        payload["processes"],
+        Value::Null,
+        "unknown is not the same as no process"
+    );
+    assert_eq!(payload["fan_speed_pct"], 41.0, "the fan was still read");
+}
