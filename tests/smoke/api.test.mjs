@@ -27,7 +27,10 @@ describe('kitsu-telemetry serve', () => {
 
 	test('health answers ok', async () => {
 		const response = await fetch(`${engine.base}/health`);
-		assert.equal((await response.json()).status, 'ok');
+		const body = await response.json();
+		assert.equal(body.status, 'ok');
+		assert.equal(body.gpu.available, false, 'the smoke engine samples no GPU');
+		assert.match(body.gpu.reason, /off/);
 	});
 
 	test('events round-trip in every accepted form', async () => {

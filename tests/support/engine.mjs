@@ -18,6 +18,8 @@ export async function startEngine({ env = {}, args = [] } = {}) {
 			RUST_LOG: 'info',
 			API_PORT: '0',
 			TELEMETRY_DB_PATH: join(dir, 'telemetry.db'),
+			// A real GPU on the test machine would add hardware.gpu events; tests opt in.
+			TELEMETRY_GPU_SOURCE: 'off',
 			...env
 		},
 		stdio: ['ignore', 'ignore', 'pipe']

@@ -10,6 +10,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::gpu::GpuSourceKind;
 
 use crate::upstream::{self, UpstreamSettings};
 
@@ -111,6 +114,21 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "",
         meaning: "old dashboard name of CONTROL_BASE_URL, used when that one is not set",
     },
+    SettingSpec {
+        name: "TELEMETRY_GPU_SOURCE",
+        default: "nvml",
+        meaning: "where GPU readings come from: nvml (the NVIDIA driver), simulated (demo data) or off",
+    },
+    SettingSpec {
+        name: "TELEMETRY_GPU_INTERVAL_SECONDS",
+        default: "1.0",
+        meaning: "seconds between cheap GPU readings (temperature, load, VRAM, power); at least 0.5",
+    },
+    SettingSpec {
+        name: "TELEMETRY_GPU_SLOW_INTERVAL_SECONDS",
+        default: "10",
+        meaning: "seconds between expensive GPU readings (fan, per-process VRAM); at least 0.5",
+    },
 ];
 
 /// Where a setting's value came from, for the start-up log line.
@@ -173,6 +191,12 @@ pub struct Config {
     pub synchronous: Synchronous,
     /// Folder of the Kitsu services' log files (`KITSU_LOG_ROOT`).
     pub log_root: PathBuf,
+    /// Where GPU readings come from (`TELEMETRY_GPU_SOURCE`).
+    pub gpu_source: GpuSourceKind,
+    /// Time between cheap GPU readings (`TELEMETRY_GPU_INTERVAL_SECONDS`), never under 0.5 s.
+    pub gpu_interval: Duration,
+    /// Time between expensive GPU readings (`TELEMETRY_GPU_SLOW_INTERVAL_SECONDS`).
+    pub gpu_slow_interval: Duration,
     /// Where each setting came from, by name, for the start-up log line.
     pub origins: Vec<(&'static str, Origin)>,
     /// The Kitsu services' addresses and the timeouts used with them (`ORCH_*`, `CONTROL_*`).
@@ -222,6 +246,12 @@ impl Config {
         let synchronous = parse(get("TELEMETRY_SYNCHRONOUS"), parse_synchronous)?;
         let log_root = PathBuf::from(get("KITSU_LOG_ROOT").1);
         let demo = parse(get("TELEMETRY_DEMO"), parse_flag)?;
+        let gpu_source = parse(get("TELEMETRY_GPU_SOURCE"), |v| v.parse())?;
+        let gpu_interval = parse(get("TELEMETRY_GPU_INTERVAL_SECONDS"), parse_gpu_interval)?;
+        let gpu_slow_interval = parse(
+            get("TELEMETRY_GPU_SLOW_INTERVAL_SECONDS"),
+            parse_gpu_interval,
+        )?;
         let upstreams = resolve_upstreams(&resolver, &mut origins)?;
         Ok(Config {
             host,
@@ -233,6 +263,9 @@ impl Config {
             max_body_bytes,
             synchronous,
             log_root,
+            gpu_source,
+            gpu_interval,
+            gpu_slow_interval,
             origins,
             upstreams,
             demo,
@@ -258,6 +291,14 @@ impl Config {
             }
         }
         all
+    }
+
+    /// Where the setting `name` came from, if it is one of [`SETTINGS`].
+    pub fn origin_of(&self, name: &str) -> Option<Origin> {
+        self.origins
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, origin)| *origin)
     }
 
     /// A compact "NAME=origin" list of the settings that did not come from defaults.
@@ -390,6 +431,18 @@ fn url_parser(value: &str) -> Result<String, String> {
     upstream::http_base_url(value).map_err(|e| e.to_string())
 }
 
+/// Shortest GPU sampling interval: NVML calls take the driver lock, and sampling faster than
+/// this makes games and the stream stutter.
+pub const MIN_GPU_INTERVAL: Duration = Duration::from_millis(500);
+
+fn parse_gpu_interval(value: &str) -> Result<Duration, String> {
+    let secs = value.parse::<f64>().map_err(|e| e.to_string())?;
+    if !secs.is_finite() || secs < MIN_GPU_INTERVAL.as_secs_f64() {
+        return Err("must be a number of seconds, at least 0.5".into());
+    }
+    Ok(Duration::from_secs_f64(secs.min(86_400.0)))
+}
+
 fn split_list(value: &str) -> Vec<String> {
     value
         .split(',')
@@ -453,6 +506,33 @@ mod tests {
         assert!(
             error.contains("API_PORT"),
             "the error must name the setting: {error}"
+        );
+    }
+
+    #[test]
+    fn gpu_settings_default_to_nvml_every_second_and_refuse_faster_than_half_a_second() {
+        let config = Config::from_sources(HashMap::new(), &HashMap::new()).unwrap();
+        assert_eq!(config.gpu_source, GpuSourceKind::Nvml, "NVML by default");
+        assert_eq!(config.gpu_interval, Duration::from_secs(1));
+        assert_eq!(config.gpu_slow_interval, Duration::from_secs(10));
+
+        for (name, value) in [
+            ("TELEMETRY_GPU_INTERVAL_SECONDS", "0.4"),
+            ("TELEMETRY_GPU_SLOW_INTERVAL_SECONDS", "NaN"),
+            ("TELEMETRY_GPU_SOURCE", "cuda"),
+        ] {
+            let error = Config::from_sources(map(&[(name, value)]), &HashMap::new()).unwrap_err();
+            assert!(
+                error.to_string().contains(name),
+                "{value} must be refused: {error}"
+            );
+        }
+        let simulated = map(&[("TELEMETRY_GPU_SOURCE", "Simulated")]);
+        let config = Config::from_sources(simulated, &HashMap::new()).unwrap();
+        assert_eq!(
+            config.gpu_source,
+            GpuSourceKind::Simulated,
+            "case is ignored"
         );
     }
 

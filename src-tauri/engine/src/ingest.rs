@@ -179,7 +179,7 @@ fn parse_item(mut item: Map<String, Value>, received_at: Micros) -> Result<NewEv
         .filter(|s| !s.is_empty());
 
     Ok(NewEvent {
-        metric_fields: MetricFields::from_payload(&payload),
+        metric_fields: MetricFields::from_payload(&payload).with_source(source.as_deref()),
         payload_json: Value::Object(payload).to_string(),
         event_type,
         ts,

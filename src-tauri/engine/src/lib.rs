@@ -8,6 +8,7 @@
 pub mod api;
 pub mod config;
 pub mod demo;
+pub mod gpu;
 pub mod ingest;
 pub mod live;
 pub mod logs;
@@ -18,4 +19,4 @@ pub mod time;
 pub mod upstream;
 
 pub use config::Config;
-pub use server::{start, RunningEngine};
+pub use server::{start, start_with_gpu, RunningEngine};

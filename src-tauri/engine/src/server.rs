@@ -5,6 +5,7 @@
 //! write is committed, so no acknowledged event is lost on exit.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
@@ -12,8 +13,11 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::api::{self, AppContext};
-use crate::config::Config;
+use crate::config::{Config, Origin};
 use crate::demo::{self, RunningDemo};
+use crate::gpu::sampler::SamplerTiming;
+use crate::gpu::GpuSourceKind;
+use crate::gpu::{self, GpuMonitor, GpuOpener, GpuSampler};
 use crate::live::LiveBus;
 use crate::store::{Store, StoreOptions};
 use crate::upstream::{Relay, Upstreams};
@@ -43,8 +47,23 @@ impl RunningEngine {
     }
 }
 
-/// Opens the store, binds the API and starts serving in a background task.
+/// Opens the store, binds the API, starts the GPU sampler configured by
+/// `TELEMETRY_GPU_SOURCE` (the simulated GPU in demo mode, unless that setting says otherwise),
+/// and starts serving in a background task.
 pub async fn start(mut config: Config) -> anyhow::Result<RunningEngine> {
+    if config.demo && config.origin_of("TELEMETRY_GPU_SOURCE") == Some(Origin::Default) {
+        config.gpu_source = GpuSourceKind::Simulated;
+    }
+    let opener = gpu::opener_for(config.gpu_source);
+    start_with_gpu(config, opener).await
+}
+
+/// [`start`] with the GPU readings coming from `opener` (`None`: no sampling), for tests and
+/// embedders that bring their own source.
+pub async fn start_with_gpu(
+    mut config: Config,
+    opener: Option<GpuOpener>,
+) -> anyhow::Result<RunningEngine> {
     // The demo binds first, so the upstream settings can point at its ports.
     let demo = match config.demo {
         true => Some(demo::bind(&mut config.upstreams).await?),
@@ -81,6 +100,8 @@ pub async fn start(mut config: Config) -> anyhow::Result<RunningEngine> {
         relay: upstreams.relay.clone(),
         demo,
     };
+    let gpu = Arc::new(GpuMonitor::new(config.gpu_source));
+    let sampler = start_sampler(&config, opener, &store, gpu.clone()).await?;
     let context = AppContext {
         writer: store.writer.clone(),
         reader: store.reader.clone(),
@@ -88,10 +109,12 @@ pub async fn start(mut config: Config) -> anyhow::Result<RunningEngine> {
         live,
         openapi_json: api::openapi_json(),
         upstreams,
+        gpu,
+        writer_stats: store.stats.clone(),
         config,
     };
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(serve(listener, context, store, link, stopped));
+    let task = tokio::spawn(serve(listener, context, (store, sampler), link, stopped));
     Ok(RunningEngine {
         local_addr,
         stop,
@@ -99,10 +122,41 @@ pub async fn start(mut config: Config) -> anyhow::Result<RunningEngine> {
     })
 }
 
+/// Opens the GPU source (on a blocking thread: loading NVML may take a while) and starts the
+/// sampler thread. Without a source the engine runs on and says why, once.
+async fn start_sampler(
+    config: &Config,
+    opener: Option<GpuOpener>,
+    store: &Store,
+    monitor: Arc<GpuMonitor>,
+) -> anyhow::Result<Option<GpuSampler>> {
+    let Some(opener) = opener else {
+        tracing::info!("gpu sampling is off");
+        monitor.set_unavailable("GPU sampling is off (TELEMETRY_GPU_SOURCE=off)".into());
+        return Ok(None);
+    };
+    let source = match tokio::task::spawn_blocking(opener).await? {
+        Ok(source) => source,
+        Err(error) => {
+            tracing::warn!(reason = %error, "gpu unavailable; the engine runs without gpu readings");
+            monitor.set_unavailable(error.to_string());
+            return Ok(None);
+        }
+    };
+    let timing = SamplerTiming {
+        fast: config.gpu_interval,
+        slow: config.gpu_slow_interval,
+    };
+    let runtime = tokio::runtime::Handle::current();
+    let sampler = GpuSampler::spawn(source, timing, store.writer.clone(), monitor, runtime)
+        .context("cannot start the gpu sampler thread")?;
+    Ok(Some(sampler))
+}
+
 async fn serve(
     listener: TcpListener,
     context: AppContext,
-    store: Store,
+    (store, sampler): (Store, Option<GpuSampler>),
     link: Link,
     stopped: oneshot::Receiver<()>,
 ) -> anyhow::Result<()> {
@@ -113,8 +167,15 @@ async fn serve(
         })
         .await;
     link.stop();
-    // The router (and its writer handles) is gone now; closing joins the writer thread.
-    tokio::task::spawn_blocking(move || store.close()).await?;
+    // The router (and its writer handles) is gone now; the sampler's goes with its thread, and
+    // closing the store then joins the writer thread.
+    tokio::task::spawn_blocking(move || {
+        if let Some(sampler) = sampler {
+            sampler.stop();
+        }
+        store.close();
+    })
+    .await?;
     tracing::info!("engine stopped; every acknowledged event is committed");
     served.context("the HTTP server failed")
 }
@@ -150,6 +211,7 @@ fn log_start(config: &Config, addr: SocketAddr) {
         db = %config.db_path.display(),
         api_key = if config.api_key.is_some() { "required" } else { "off" },
         retention_secs = config.retention_secs.unwrap_or(0),
+        gpu = %config.gpu_source,
         settings = %config.describe_origins(),
         "kitsu telemetry listening on http://{addr}"
     );

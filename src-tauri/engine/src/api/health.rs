@@ -8,6 +8,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AppState;
+use crate::gpu::GpuHealth;
 use crate::upstream::RelayStatus;
 
 /// The answer of `GET /health`.
@@ -15,6 +16,8 @@ use crate::upstream::RelayStatus;
 pub struct Health {
     /// Always `ok` while the engine answers.
     pub status: &'static str,
+    /// Whether GPU readings come in, and why not when they do not.
+    pub gpu: GpuHealth,
     /// Where the Kitsu services are configured and how the stream relay stands.
     pub upstreams: UpstreamsHealth,
 }
@@ -52,13 +55,15 @@ pub struct ControlHealth {
     pub base_url: String,
 }
 
-/// Liveness, plus the upstreams' addresses and relay state; never behind the API key.
+/// Liveness, plus the GPU's and the upstreams' state; never behind the API key. A missing GPU
+/// or an offline upstream does not make the engine unhealthy: each is reported in its part.
 #[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = Health)))]
 pub async fn health(State(state): State<AppState>) -> Json<Health> {
     let upstreams = &state.upstreams;
     let relay = &upstreams.relay;
     Json(Health {
         status: "ok",
+        gpu: state.gpu.health(),
         upstreams: UpstreamsHealth {
             orchestrator: OrchestratorHealth {
                 base_url: upstreams.settings.orchestrator_url.clone(),

@@ -7,13 +7,17 @@
 mod control;
 mod error;
 mod events;
+mod gpu;
 mod health;
 mod logs;
 mod maintenance;
 mod metrics;
 mod orchestrator;
 mod orchestrator_stream;
+mod prometheus;
+mod series;
 mod soak;
+mod stream;
 
 use std::sync::{Arc, Mutex};
 
@@ -30,13 +34,15 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::config::Config;
+use crate::gpu::GpuMonitor;
 use crate::live::LiveBus;
 use crate::metrics::Rollup;
-use crate::store::{EventReader, EventWriter};
+use crate::store::{EventReader, EventWriter, WriterStats};
 use crate::upstream::Upstreams;
 
 pub use error::{ApiError, ErrorBody};
 pub use events::MAX_LIST_LIMIT;
+pub use stream::TypeFilter;
 
 /// The header that carries the API key.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -57,6 +63,10 @@ pub struct AppContext {
     pub openapi_json: String,
     /// The orchestrator and control backend: HTTP clients and the stream relay.
     pub upstreams: Upstreams,
+    /// What the GPU sampler last saw.
+    pub gpu: Arc<GpuMonitor>,
+    /// The writer's commit counters, for `/metrics`.
+    pub writer_stats: Arc<WriterStats>,
 }
 
 /// Shared handler state.
@@ -115,6 +125,10 @@ fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(control::control_mute))
         .routes(routes!(control::control_preset))
         .routes(routes!(soak::soak_results))
+        .routes(routes!(stream::events_stream))
+        .routes(routes!(gpu::gpu_status))
+        .routes(routes!(series::metrics_series))
+        .routes(routes!(prometheus::metrics_prometheus))
         .split_for_parts()
 }
 
@@ -247,6 +261,10 @@ mod tests {
             "/orchestrator/toggle/{module}",
             "/control/mute",
             "/soak/results",
+            "/events/stream",
+            "/gpu/status",
+            "/metrics/series",
+            "/metrics",
         ] {
             assert!(
                 doc["paths"][path].is_object(),

@@ -7,8 +7,13 @@
 //! Percentiles are within 1 % relative error ([`sketch::RELATIVE_ACCURACY`]); everything else is
 //! exact. The window starts at the beginning of the second that holds `now - window_seconds`.
 
+pub mod exposition;
+pub mod process;
+pub mod prometheus;
 mod rollup;
+pub mod series;
 pub mod sketch;
+pub mod totals;
 
 use std::collections::BTreeMap;
 
@@ -16,7 +21,8 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
 
-pub use rollup::Rollup;
+pub use rollup::{Rollup, MAX_LABEL_VALUES_PER_SECOND, OTHER_LABEL_VALUE};
+pub use series::{SeriesAnswer, SeriesQuery};
 pub use sketch::Sketch;
 
 /// Shortest window `/metrics/latest` accepts, in seconds.
@@ -34,7 +40,18 @@ pub struct MetricFields {
     pub failures: Option<f64>,
     /// Every numeric payload field whose name ends in one of [`METRIC_SUFFIXES`].
     pub values: Vec<(String, f64)>,
+    /// What a series can be split by: `source` (the event's) and the short string payload fields
+    /// (at most [`MAX_LABELS`], each value at most [`MAX_LABEL_BYTES`]). Empty when the event
+    /// has no metric values, since there would be nothing to split.
+    pub labels: Vec<(String, String)>,
 }
+
+/// Most string payload fields one event offers to `split_by`.
+pub const MAX_LABELS: usize = 8;
+/// Longest string payload value kept for `split_by`; longer text (a transcript) is not a label.
+pub const MAX_LABEL_BYTES: usize = 64;
+/// The split dimension that means the event's source rather than a payload field.
+pub const SOURCE_LABEL: &str = "source";
 
 impl MetricFields {
     /// Picks the aggregated fields out of a payload object.
@@ -47,14 +64,64 @@ impl MetricFields {
     /// assert_eq!(fields.failures, Some(1.0));
     /// ```
     pub fn from_payload(payload: &Map<String, Value>) -> Self {
-        let values = payload
+        let values: Vec<(String, f64)> = payload
             .iter()
             .filter(|(name, _)| METRIC_SUFFIXES.iter().any(|suffix| name.ends_with(suffix)))
             .filter_map(|(name, value)| number(value).map(|n| (name.clone(), n)))
             .collect();
         let failures = payload.get("failures").and_then(number);
-        MetricFields { failures, values }
+        let labels = if values.is_empty() {
+            Vec::new()
+        } else {
+            labels_of(payload)
+        };
+        MetricFields {
+            failures,
+            values,
+            labels,
+        }
     }
+
+    /// Adds the event's source as the `source` label (replacing a payload field of that name).
+    ///
+    /// ```
+    /// use kitsu_telemetry_engine::metrics::MetricFields;
+    /// let payload = serde_json::json!({"latency_ms": 12, "stage": "tts"});
+    /// let fields = MetricFields::from_payload(payload.as_object().unwrap()).with_source(Some("tts_worker"));
+    /// assert_eq!(fields.label("stage"), Some("tts"));
+    /// assert_eq!(fields.label("source"), Some("tts_worker"));
+    /// ```
+    pub fn with_source(mut self, source: Option<&str>) -> Self {
+        self.labels.retain(|(name, _)| name != SOURCE_LABEL);
+        if let (false, Some(source)) = (self.values.is_empty(), source) {
+            self.labels
+                .push((SOURCE_LABEL.to_string(), source.to_string()));
+        }
+        self
+    }
+
+    /// The value of label `name`, if the event has it.
+    pub fn label(&self, name: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The short string fields of a payload, in payload order.
+fn labels_of(payload: &Map<String, Value>) -> Vec<(String, String)> {
+    payload
+        .iter()
+        .filter(|(name, _)| name.as_str() != SOURCE_LABEL)
+        .filter_map(|(name, value)| match value {
+            Value::String(text) if text.len() <= MAX_LABEL_BYTES => {
+                Some((name.clone(), text.clone()))
+            }
+            _ => None,
+        })
+        .take(MAX_LABELS)
+        .collect()
 }
 
 /// A JSON number as f64; booleans and strings are not numbers here.

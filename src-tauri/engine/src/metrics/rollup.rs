@@ -1,24 +1,28 @@
-//! Per-second buckets of every event type, remembered for the longest window, with per-minute
-//! aggregates on top so a two-hour window merges about 180 buckets per field, not 7,200.
+//! Per-second buckets of every event type, remembered for the longest window.
+//!
+//! Each second of a type holds exact count, sum and extremes and a quantile sketch per metric
+//! field, overall and split by label (`source`, `stage`, ...), so `/metrics/latest` and the chart
+//! series of `/metrics/series` ([`super::series`]) both merge at most 7,200 small buckets.
 
 use std::collections::{BTreeMap, HashMap};
 
 use super::sketch::{MergedSketch, Sketch};
+use super::totals::EventTotals;
 use super::{round2, FieldSummary, MetricFields, TypeSummary, MAX_WINDOW_SECS};
 use crate::time::Micros;
 
-/// Exact count, sum and extremes of one field over a span, with its sketch.
+/// Exact count, sum and extremes of one field in one second, with its sketch.
 #[derive(Debug, Clone)]
-struct FieldStats {
-    count: u64,
-    sum: f64,
-    min: f64,
-    max: f64,
-    sketch: Sketch,
+pub(super) struct FieldStats {
+    pub(super) count: u64,
+    pub(super) sum: f64,
+    pub(super) min: f64,
+    pub(super) max: f64,
+    pub(super) sketch: Sketch,
 }
 
 impl FieldStats {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         FieldStats {
             count: 0,
             sum: 0.0,
@@ -35,97 +39,121 @@ impl FieldStats {
         self.max = self.max.max(value);
         self.sketch.insert(value);
     }
-
-    fn merge(&mut self, other: &FieldStats) {
-        self.count += other.count;
-        self.sum += other.sum;
-        self.min = self.min.min(other.min);
-        self.max = self.max.max(other.max);
-        self.sketch.merge(&other.sketch);
-    }
 }
 
-/// Everything one event type did over a span (a second or a minute).
-#[derive(Debug, Clone, Default)]
-struct SpanStats {
+/// Distinct values one label may have within one type and second; more are counted together
+/// under [`OTHER_LABEL_VALUE`], so a label with unbounded values (an id) cannot grow memory.
+pub const MAX_LABEL_VALUES_PER_SECOND: usize = 32;
+/// The split key that gathers label values beyond [`MAX_LABEL_VALUES_PER_SECOND`].
+pub const OTHER_LABEL_VALUE: &str = "(other)";
+
+/// Field statistics of the events of one second that carry one label value.
+#[derive(Debug, Clone)]
+pub(super) struct Split {
+    pub(super) label: String,
+    pub(super) value: String,
+    /// Events with this label value.
     count: u64,
-    failures: f64,
-    /// Few fields per type, so a vector beats a map.
+    /// Every event of the second has this value, so `fields` would repeat the second's own;
+    /// it is left empty to save memory (a GPU's name, a constant source).
+    whole: bool,
     fields: Vec<(String, FieldStats)>,
 }
 
-impl SpanStats {
-    fn field_mut(&mut self, name: &str) -> &mut FieldStats {
-        let at = match self.fields.iter().position(|(n, _)| n == name) {
-            Some(at) => at,
-            None => {
-                self.fields.push((name.to_string(), FieldStats::new()));
-                self.fields.len() - 1
-            }
-        };
-        &mut self.fields[at].1
+/// Everything one event type did in one second.
+#[derive(Debug, Clone, Default)]
+pub(super) struct SecondStats {
+    count: u64,
+    failures: f64,
+    /// Few fields per type, so a vector beats a map.
+    pub(super) fields: Vec<(String, FieldStats)>,
+    /// The same fields again, per label value.
+    pub(super) splits: Vec<Split>,
+}
+
+impl SecondStats {
+    /// The field statistics of `split`'s events.
+    pub(super) fn split_fields<'a>(&'a self, split: &'a Split) -> &'a [(String, FieldStats)] {
+        if split.whole {
+            &self.fields
+        } else {
+            &split.fields
+        }
+    }
+
+    /// Called once the second is complete: drops spare capacity, and the copies of splits that
+    /// hold every event of the second.
+    fn shrink(&mut self) {
+        self.fields.shrink_to_fit();
+        self.splits.shrink_to_fit();
+        for split in self.splits.iter_mut().filter(|s| s.count == self.count) {
+            split.whole = true;
+            split.fields = Vec::new();
+        }
+        let split_fields = self.splits.iter_mut().flat_map(|s| s.fields.iter_mut());
+        for (_, field) in self.fields.iter_mut().chain(split_fields) {
+            field.sketch.shrink();
+        }
     }
 
     fn add(&mut self, metrics: &MetricFields) {
+        // A late event for a completed second: give whole splits their own copy back first.
+        for split in self.splits.iter_mut().filter(|s| s.whole) {
+            split.fields = self.fields.clone();
+            split.whole = false;
+        }
         self.count += 1;
         self.failures += metrics.failures.unwrap_or(0.0);
-        for (name, value) in &metrics.values {
-            self.field_mut(name).add(*value);
+        add_values(&mut self.fields, &metrics.values);
+        for (label, value) in &metrics.labels {
+            let split = self.split_for(label, value);
+            split.count += 1;
+            add_values(&mut split.fields, &metrics.values);
         }
     }
 
-    fn merge(&mut self, other: &SpanStats) {
-        self.count += other.count;
-        self.failures += other.failures;
-        for (name, field) in &other.fields {
-            self.field_mut(name).merge(field);
-        }
-    }
-}
-
-/// One event type's buckets. Invariant: each minute aggregate equals the merge of the seconds
-/// of that minute that are still held.
-#[derive(Debug, Default)]
-struct TypeSeries {
-    seconds: BTreeMap<i64, SpanStats>,
-    minutes: BTreeMap<i64, SpanStats>,
-}
-
-impl TypeSeries {
-    fn forget_before(&mut self, first_kept: i64) {
-        self.seconds = self.seconds.split_off(&first_kept);
-        self.minutes = self.minutes.split_off(&first_kept.div_euclid(60));
-        if first_kept.rem_euclid(60) != 0 {
-            // The minute cut in two is rebuilt from the seconds it keeps.
-            let minute = first_kept.div_euclid(60);
-            let mut rebuilt = SpanStats::default();
-            for stats in self
-                .seconds
-                .range(first_kept..(minute + 1) * 60)
-                .map(|(_, s)| s)
-            {
-                rebuilt.merge(stats);
-            }
-            if rebuilt.count == 0 {
-                self.minutes.remove(&minute);
+    /// The split of `label = value`, created on first use; past the per-second cap of values
+    /// for one label, the split of `label = (other)`.
+    fn split_for(&mut self, label: &str, value: &str) -> &mut Split {
+        let find = |splits: &[Split], value: &str| {
+            splits
+                .iter()
+                .position(|s| s.label == label && s.value == value)
+        };
+        let mut at = find(&self.splits, value);
+        if at.is_none() {
+            let values = self.splits.iter().filter(|s| s.label == label).count();
+            let value = if values >= MAX_LABEL_VALUES_PER_SECOND {
+                OTHER_LABEL_VALUE
             } else {
-                self.minutes.insert(minute, rebuilt);
+                value
+            };
+            at = find(&self.splits, value);
+            if at.is_none() {
+                self.splits.push(Split {
+                    label: label.to_string(),
+                    value: value.to_string(),
+                    count: 0,
+                    whole: false,
+                    fields: Vec::new(),
+                });
             }
         }
+        let last = self.splits.len() - 1;
+        &mut self.splits[at.unwrap_or(last)]
     }
+}
 
-    /// Merges everything from second `start` on: single seconds up to the next whole minute,
-    /// then minute aggregates.
-    fn since(&self, start: i64) -> SpanStats {
-        let first_minute = (start + 59).div_euclid(60);
-        let mut total = SpanStats::default();
-        for stats in self.seconds.range(start..first_minute * 60).map(|(_, s)| s) {
-            total.merge(stats);
-        }
-        for stats in self.minutes.range(first_minute..).map(|(_, s)| s) {
-            total.merge(stats);
-        }
-        total
+fn add_values(fields: &mut Vec<(String, FieldStats)>, values: &[(String, f64)]) {
+    for (name, value) in values {
+        let at = match fields.iter().position(|(n, _)| n == name) {
+            Some(at) => at,
+            None => {
+                fields.push((name.clone(), FieldStats::new()));
+                fields.len() - 1
+            }
+        };
+        fields[at].1.add(*value);
     }
 }
 
@@ -135,35 +163,55 @@ impl TypeSeries {
 /// [`MAX_WINDOW_SECS`] (plus one second) before the latest `now` it was given.
 #[derive(Debug, Default)]
 pub struct Rollup {
-    types: HashMap<String, TypeSeries>,
+    pub(super) types: HashMap<String, BTreeMap<i64, SecondStats>>,
+    totals: EventTotals,
 }
 
 impl Rollup {
+    /// Records an event the writer just committed: in the window buckets and in the totals since
+    /// start that `/metrics` exposes. (Rebuilding from disk at start uses [`Rollup::record`], so
+    /// the totals count only what this run committed.)
+    pub fn record_committed(
+        &mut self,
+        event_type: &str,
+        ts: Micros,
+        metrics: &MetricFields,
+        now: Micros,
+    ) {
+        self.record(event_type, ts, metrics, now);
+        self.totals.count(event_type, metrics);
+    }
+
+    /// Events committed since start, by type, with count and sum of each metric field.
+    pub fn totals(&self) -> &EventTotals {
+        &self.totals
+    }
+
     /// Counts one committed event, unless it is too old for any window.
     pub fn record(&mut self, event_type: &str, ts: Micros, metrics: &MetricFields, now: Micros) {
         let second = ts.div_euclid(1_000_000);
         if second < horizon(now) {
             return;
         }
-        let series = match self.types.get_mut(event_type) {
-            Some(series) => series,
+        let seconds = match self.types.get_mut(event_type) {
+            Some(seconds) => seconds,
             None => self.types.entry(event_type.to_string()).or_default(),
         };
-        series.seconds.entry(second).or_default().add(metrics);
-        series
-            .minutes
-            .entry(second.div_euclid(60))
-            .or_default()
-            .add(metrics);
+        if let Some(mut newest) = seconds.last_entry().filter(|e| *e.key() < second) {
+            // Events arrive in time order almost always: the newest second is now complete, so
+            // its vectors will not grow again and their spare capacity can go.
+            newest.get_mut().shrink();
+        }
+        seconds.entry(second).or_default().add(metrics);
     }
 
     /// Forgets every event before `cutoff`, which must be the start of a second; called when the
     /// store prunes with the same cutoff, so the two stay in step.
     pub fn forget_before(&mut self, cutoff: Micros) {
         let first_kept = cutoff.div_euclid(1_000_000);
-        self.types.retain(|_, series| {
-            series.forget_before(first_kept);
-            !series.seconds.is_empty()
+        self.types.retain(|_, seconds| {
+            *seconds = seconds.split_off(&first_kept);
+            !seconds.is_empty()
         });
     }
 
@@ -173,37 +221,49 @@ impl Rollup {
         let start = (now / 1_000_000) - window_secs as i64;
         self.types
             .iter()
-            .filter_map(|(name, series)| {
-                type_summary(&series.since(start)).map(|s| (name.clone(), s))
-            })
+            .filter_map(|(name, seconds)| summarize_type(seconds, start).map(|s| (name.clone(), s)))
             .collect()
     }
 }
 
 /// First second the rollup keeps: the longest window, plus the partial second it starts in.
-fn horizon(now: Micros) -> i64 {
+pub(super) fn horizon(now: Micros) -> i64 {
     now.div_euclid(1_000_000) - MAX_WINDOW_SECS as i64 - 1
 }
 
-fn type_summary(total: &SpanStats) -> Option<TypeSummary> {
-    if total.count == 0 {
+fn summarize_type(seconds: &BTreeMap<i64, SecondStats>, start: i64) -> Option<TypeSummary> {
+    let mut count = 0;
+    let mut failures = 0.0;
+    let mut fields: BTreeMap<&str, (FieldStats, MergedSketch)> = BTreeMap::new();
+    for stats in seconds.range(start..).map(|(_, s)| s) {
+        count += stats.count;
+        failures += stats.failures;
+        for (name, field) in &stats.fields {
+            let (total, merged) = fields
+                .entry(name)
+                .or_insert_with(|| (FieldStats::new(), MergedSketch::default()));
+            total.count += field.count;
+            total.sum += field.sum;
+            total.min = total.min.min(field.min);
+            total.max = total.max.max(field.max);
+            merged.merge(&field.sketch);
+        }
+    }
+    if count == 0 {
         return None;
     }
-    let fields = total
-        .fields
-        .iter()
-        .map(|(name, field)| (name.clone(), field_summary(field)))
+    let fields = fields
+        .into_iter()
+        .map(|(name, (t, m))| (name.to_string(), field_summary(&t, &m)))
         .collect();
     Some(TypeSummary {
-        count: total.count,
-        failures: round2(total.failures),
+        count,
+        failures: round2(failures),
         fields,
     })
 }
 
-fn field_summary(total: &FieldStats) -> FieldSummary {
-    let mut merged = MergedSketch::default();
-    merged.merge(&total.sketch);
+pub(super) fn field_summary(total: &FieldStats, merged: &MergedSketch) -> FieldSummary {
     // Clamping keeps a bucket midpoint from stepping outside the observed range.
     let quantile = |q| {
         round2(
@@ -234,8 +294,8 @@ mod tests {
 
     fn latency(ms: f64) -> MetricFields {
         MetricFields {
-            failures: None,
             values: vec![("latency_ms".into(), ms)],
+            ..MetricFields::default()
         }
     }
 
@@ -261,7 +321,7 @@ mod tests {
         let mut rollup = Rollup::default();
         let failed = MetricFields {
             failures: Some(2.0),
-            values: vec![],
+            ..MetricFields::default()
         };
         rollup.record("soak.result", NOW, &failed, NOW);
         rollup.record("soak.result", NOW, &failed, NOW);
@@ -304,26 +364,5 @@ mod tests {
         rollup.forget_before(NOW - 50 * SEC);
 
         assert_eq!(rollup.summarize(7200, NOW)["t"].count, 1);
-    }
-
-    #[test]
-    fn minute_aggregates_agree_with_seconds_after_a_cut_inside_a_minute() {
-        let mut rollup = Rollup::default();
-        for i in 0..600 {
-            rollup.record("t", NOW - i * SEC, &latency(i as f64), NOW);
-        }
-
-        rollup.forget_before(NOW - 125 * SEC);
-
-        for window in [60, 61, 89, 120, 300] {
-            let summary = &rollup.summarize(window, NOW)["t"];
-            let expected = (window as i64 + 1).min(126);
-            assert_eq!(summary.count as i64, expected, "window {window}");
-            assert_eq!(
-                summary.fields["latency_ms"].max,
-                (expected - 1) as f64,
-                "window {window}"
-            );
-        }
     }
 }

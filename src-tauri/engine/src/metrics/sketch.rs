@@ -24,12 +24,13 @@ fn value_of(key: i32) -> f64 {
     2.0 * gamma.powi(key) / (gamma + 1.0)
 }
 
-/// Bucket counts kept sorted by key; compact for the few distinct values of one second.
+/// Bucket counts kept sorted by key; compact for the few distinct values of one second. A
+/// second never holds 4 billion events, so a 32-bit count halves the memory of every bucket.
 #[derive(Debug, Clone, Default)]
-struct Buckets(Vec<(i32, u64)>);
+struct Buckets(Vec<(i32, u32)>);
 
 impl Buckets {
-    fn add(&mut self, key: i32, count: u64) {
+    fn add(&mut self, key: i32, count: u32) {
         match self.0.binary_search_by_key(&key, |&(k, _)| k) {
             Ok(at) => self.0[at].1 += count,
             Err(at) => self.0.insert(at, (key, count)),
@@ -71,6 +72,12 @@ pub struct Sketch {
 }
 
 impl Sketch {
+    /// Releases spare capacity once no more values will come.
+    pub fn shrink(&mut self) {
+        self.positive.0.shrink_to_fit();
+        self.negative.0.shrink_to_fit();
+    }
+
     /// Counts one finite value.
     pub fn insert(&mut self, value: f64) {
         if value.abs() < ZERO_THRESHOLD {
@@ -90,11 +97,46 @@ impl Sketch {
     }
 }
 
-/// Sketches of many seconds merged for one query. Dense maps keep the merge cheap.
+/// Counts by key in one contiguous vector: merging thousands of per-second sketches is then an
+/// index and an add per bucket, with no tree to rebalance.
+#[derive(Debug, Default)]
+struct DenseCounts {
+    offset: i32,
+    counts: Vec<u64>,
+}
+
+impl DenseCounts {
+    fn add(&mut self, key: i32, count: u64) {
+        if self.counts.is_empty() {
+            self.offset = key;
+        } else if key < self.offset {
+            let grow = (self.offset - key) as usize;
+            self.counts.splice(0..0, std::iter::repeat_n(0, grow));
+            self.offset = key;
+        }
+        let at = (key - self.offset) as usize;
+        if at >= self.counts.len() {
+            self.counts.resize(at + 1, 0);
+        }
+        self.counts[at] += count;
+    }
+
+    /// Non-empty buckets in ascending key order (reversible).
+    fn iter(&self) -> impl DoubleEndedIterator<Item = (i32, u64)> + '_ {
+        let offset = self.offset;
+        self.counts
+            .iter()
+            .enumerate()
+            .filter(|(_, count)| **count > 0)
+            .map(move |(at, count)| (offset + at as i32, *count))
+    }
+}
+
+/// Sketches of many seconds merged for one query.
 #[derive(Debug, Default)]
 pub struct MergedSketch {
-    positive: std::collections::BTreeMap<i32, u64>,
-    negative: std::collections::BTreeMap<i32, u64>,
+    positive: DenseCounts,
+    negative: DenseCounts,
     zeros: u64,
     total: u64,
 }
@@ -103,12 +145,12 @@ impl MergedSketch {
     /// Adds every count of `sketch`.
     pub fn merge(&mut self, sketch: &Sketch) {
         for &(key, count) in &sketch.positive.0 {
-            *self.positive.entry(key).or_default() += count;
-            self.total += count;
+            self.positive.add(key, u64::from(count));
+            self.total += u64::from(count);
         }
         for &(key, count) in &sketch.negative.0 {
-            *self.negative.entry(key).or_default() += count;
-            self.total += count;
+            self.negative.add(key, u64::from(count));
+            self.total += u64::from(count);
         }
         self.zeros += sketch.zeros;
         self.total += sketch.zeros;
@@ -123,7 +165,7 @@ impl MergedSketch {
         let rank = (q.clamp(0.0, 1.0) * (self.total - 1) as f64).floor() as u64;
         let mut seen = 0;
         // Ascending order: the most negative values first, then zeros, then positives.
-        for (&key, &count) in self.negative.iter().rev() {
+        for (key, count) in self.negative.iter().rev() {
             seen += count;
             if seen > rank {
                 return Some(-value_of(key));
@@ -133,7 +175,7 @@ impl MergedSketch {
         if seen > rank {
             return Some(0.0);
         }
-        for (&key, &count) in &self.positive {
+        for (key, count) in self.positive.iter() {
             seen += count;
             if seen > rank {
                 return Some(value_of(key));

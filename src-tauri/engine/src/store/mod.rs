@@ -7,6 +7,7 @@
 mod export;
 mod reader;
 mod schema;
+mod stats;
 mod writer;
 
 use std::path::Path;
@@ -26,6 +27,7 @@ use crate::time::{self, Micros};
 
 pub use reader::{EventFilter, EventOrder, EventReader};
 pub use schema::{configure, migrate};
+pub use stats::{WriterStats, WriterStatsSnapshot, GROUP_SIZE_BOUNDS};
 pub use writer::{EventWriter, INSERT_SQL, MAX_GROUP_EVENTS};
 
 /// What can go wrong in the store.
@@ -106,6 +108,8 @@ pub struct Store {
     pub reader: EventReader,
     /// Per-second aggregates of the recent events, fed by the writer.
     pub rollup: Arc<Mutex<Rollup>>,
+    /// Counters of the writer's commits, for `/metrics`.
+    pub stats: Arc<WriterStats>,
     writer_thread: JoinHandle<()>,
 }
 
@@ -128,10 +132,12 @@ impl Store {
             .retention_secs
             .map(|secs| secs as Micros * 1_000_000);
         let rollup = Arc::new(Mutex::new(load_rollup(&conn, retention)?));
+        let stats = Arc::new(WriterStats::default());
         let context = writer::WriterContext {
             rollup: rollup.clone(),
             live,
             retention,
+            stats: stats.clone(),
         };
         let (writer, writer_thread) =
             writer::spawn(conn, context).map_err(|e| open_error(e.to_string()))?;
@@ -140,6 +146,7 @@ impl Store {
             writer,
             reader,
             rollup,
+            stats,
             writer_thread,
         })
     }
@@ -164,14 +171,15 @@ fn load_rollup(conn: &Connection, retention: Option<Micros>) -> Result<Rollup, S
     }
     let mut rollup = Rollup::default();
     let mut statement =
-        conn.prepare("SELECT type, ts_us, payload FROM events WHERE ts_us >= ?1")?;
+        conn.prepare("SELECT type, ts_us, payload, source FROM events WHERE ts_us >= ?1")?;
     let mut rows = statement.query([since])?;
     let mut loaded = 0u64;
     while let Some(row) = rows.next()? {
         let event_type: String = row.get(0)?;
         let payload: String = row.get(2)?;
+        let source: Option<String> = row.get(3)?;
         let fields = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&payload)
-            .map(|p| MetricFields::from_payload(&p))
+            .map(|p| MetricFields::from_payload(&p).with_source(source.as_deref()))
             .unwrap_or_default();
         rollup.record(&event_type, row.get(1)?, &fields, now);
         loaded += 1;

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use rusqlite::{params, Connection};
 use tokio::sync::oneshot;
 
+use super::stats::WriterStats;
 use super::{StoreError, StoredEvent};
 use crate::ingest::NewEvent;
 use crate::live::LiveBus;
@@ -93,6 +94,8 @@ pub struct WriterContext {
     pub live: LiveBus,
     /// Background retention window in microseconds, if any.
     pub retention: Option<Micros>,
+    /// Counters of commits and group sizes, for `/metrics`.
+    pub stats: Arc<WriterStats>,
 }
 
 /// Starts the writer thread. It stops once every [`EventWriter`] is dropped and the queue is
@@ -176,6 +179,7 @@ impl WriterLoop {
                     elapsed_us = started.elapsed().as_micros() as u64,
                     "committed group"
                 );
+                self.context.stats.record_group(events, started.elapsed());
                 self.publish(&appends, &ids);
                 for ((_, reply), ids) in appends.into_iter().zip(ids) {
                     let _ = reply.send(Ok(ids));
@@ -183,6 +187,7 @@ impl WriterLoop {
             }
             Err(error) => {
                 tracing::error!(%error, requests = appends.len(), "commit failed; nothing of the group was stored");
+                self.context.stats.record_failure();
                 for (_, reply) in appends {
                     let _ = reply.send(Err(StoreError::Commit(error.to_string())));
                 }
@@ -195,7 +200,7 @@ impl WriterLoop {
         let now = time::now_micros();
         if let Ok(mut rollup) = self.context.rollup.lock() {
             for event in appends.iter().flat_map(|(events, _)| events) {
-                rollup.record(&event.event_type, event.ts, &event.metric_fields, now);
+                rollup.record_committed(&event.event_type, event.ts, &event.metric_fields, now);
             }
         }
         if self.context.live.has_subscribers() {

@@ -1,5 +1,6 @@
 //! Starting an engine for one test, and small request helpers.
 
+use kitsu_telemetry_engine::gpu::{GpuOpener, GpuSourceKind};
 use kitsu_telemetry_engine::{Config, RunningEngine};
 use reqwest::{Client, Response};
 use serde_json::Value;
@@ -23,15 +24,37 @@ impl TestEngine {
         Self::start_in(dir, adjust).await
     }
 
-    /// Starts an engine over the database file in `dir`, which may already hold events.
+    /// Starts an engine over the database file in `dir`, which may already hold events. GPU
+    /// sampling is off unless `adjust` turns it on, so a test machine's real GPU adds nothing.
     pub async fn start_in(dir: TempDir, adjust: impl FnOnce(&mut Config)) -> Self {
-        let db_path = dir.path().join("telemetry.db");
-        let mut config = Config::for_db(&db_path);
-        config.log_root = dir.path().join("logs");
+        let mut config = Self::config_in(&dir);
         adjust(&mut config);
         let engine = kitsu_telemetry_engine::start(config)
             .await
             .expect("the engine starts");
+        Self::around(engine, dir)
+    }
+
+    /// Starts an engine whose GPU readings come from `opener` (a fake), after `adjust`.
+    pub async fn start_with_gpu(opener: GpuOpener, adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder can be created");
+        let mut config = Self::config_in(&dir);
+        config.gpu_source = GpuSourceKind::Nvml;
+        adjust(&mut config);
+        let engine = kitsu_telemetry_engine::start_with_gpu(config, Some(opener))
+            .await
+            .expect("the engine starts");
+        Self::around(engine, dir)
+    }
+
+    fn config_in(dir: &TempDir) -> Config {
+        let mut config = Config::for_db(dir.path().join("telemetry.db"));
+        config.log_root = dir.path().join("logs");
+        config.gpu_source = GpuSourceKind::Off;
+        config
+    }
+
+    fn around(engine: RunningEngine, dir: TempDir) -> Self {
         TestEngine {
             base: format!("http://{}", engine.local_addr()),
             client: Client::new(),
@@ -113,4 +136,45 @@ pub fn iso_ago(secs_ago: i64, offset_hours: i32) -> String {
     (chrono::Utc::now() - chrono::Duration::seconds(secs_ago))
         .with_timezone(&offset)
         .to_rfc3339()
+}
+
+/// A WebSocket client of the engine.
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Longest a test waits for one stream message before it fails.
+pub const STREAM_WAIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+impl TestEngine {
+    /// Opens `GET /events/stream{query}` as a WebSocket.
+    pub async fn stream(&self, query: &str) -> Ws {
+        let url = format!(
+            "{}/events/stream{query}",
+            self.base.replace("http://", "ws://")
+        );
+        let (ws, _) = tokio_tungstenite::connect_async(url)
+            .await
+            .expect("the stream accepts the WebSocket");
+        ws
+    }
+}
+
+/// The next text message of `ws`, as JSON; fails the test after [`STREAM_WAIT`].
+pub async fn next_json(ws: &mut Ws) -> Value {
+    use futures::StreamExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let read = async {
+        loop {
+            match ws.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    return serde_json::from_str(&text).expect("stream messages are JSON")
+                }
+                Some(Ok(_)) => continue,
+                other => panic!("the stream ended early: {other:?}"),
+            }
+        }
+    };
+    tokio::time::timeout(STREAM_WAIT, read)
+        .await
+        .expect("a stream message arrives in time")
 }
