@@ -67,6 +67,22 @@ impl EngineProcess {
         Ok(kib / 1024.0)
     }
 
+    /// CPU time (user + system) the engine has used so far, in seconds.
+    pub fn cpu_seconds(&self) -> anyhow::Result<f64> {
+        let pid = self.child.id().context("the engine has exited")?;
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+        // Fields after the parenthesised command name start at field 3 (state); utime and
+        // stime are fields 14 and 15.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .context("odd stat line")?
+            .1
+            .split_whitespace()
+            .collect();
+        let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
+        Ok(ticks / clock_ticks_per_second()?)
+    }
+
     /// Stops the engine with SIGTERM and waits for it.
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(pid) = self.child.id() {
@@ -81,6 +97,13 @@ impl EngineProcess {
         }
         Ok(())
     }
+}
+
+fn clock_ticks_per_second() -> anyhow::Result<f64> {
+    let output = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()?;
+    Ok(String::from_utf8(output.stdout)?.trim().parse()?)
 }
 
 fn engine_binary() -> anyhow::Result<PathBuf> {

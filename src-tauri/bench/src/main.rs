@@ -11,6 +11,7 @@
 mod engine_process;
 mod floor;
 mod load;
+mod overhead;
 mod workload;
 
 use std::time::Duration;
@@ -22,6 +23,7 @@ struct Plan {
     floor_rows: usize,
     load_secs: Duration,
     large_window_events: usize,
+    overhead_phase: Duration,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -31,12 +33,14 @@ fn main() -> anyhow::Result<()> {
             floor_rows: 200_000,
             load_secs: Duration::from_secs(2),
             large_window_events: 300_000,
+            overhead_phase: Duration::from_secs(10),
         }
     } else {
         Plan {
             floor_rows: 1_000_000,
             load_secs: Duration::from_secs(5),
             large_window_events: 1_000_000,
+            overhead_phase: Duration::from_secs(30),
         }
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -107,5 +111,16 @@ async fn run(plan: Plan) -> anyhow::Result<()> {
         export.rss_growth_mib,
     );
     println!("memory after the run: {:.1} MiB RSS", engine.rss_mib()?);
-    engine.stop().await
+    engine.stop().await?;
+
+    let (idle, ingesting) = overhead::measure(plan.overhead_phase, 100).await?;
+    println!(
+        "self-overhead, idle with the GPU sampler at 1 s (simulated GPU): {:.2} % of one core, {:.1} MiB",
+        idle.cpu_pct_of_one_core, idle.rss_mib
+    );
+    println!(
+        "self-overhead, ingesting 100 events/s: {:.2} % of one core, {:.1} MiB",
+        ingesting.cpu_pct_of_one_core, ingesting.rss_mib
+    );
+    Ok(())
 }
