@@ -5,6 +5,8 @@
 //! none, which means UTC) or epoch seconds as a number, because the real Kitsu client sends
 //! `time.time()`. Answers are always ISO-8601 in UTC.
 
+use std::fmt::Write;
+
 use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
 
 /// Microseconds since the Unix epoch, UTC.
@@ -96,6 +98,43 @@ pub fn format_time(micros: Micros) -> String {
     }
 }
 
+/// Formats many instants like [`format_time`], reusing the date and time of day while
+/// consecutive instants share a second: the CSV export formats a million of them.
+#[derive(Debug, Default)]
+pub struct TimeFormatter {
+    second: Option<i64>,
+    prefix: String,
+    text: String,
+}
+
+impl TimeFormatter {
+    /// The ISO-8601 UTC text of `micros`, exactly as [`format_time`] writes it.
+    ///
+    /// ```
+    /// use kitsu_telemetry_engine::time::{format_time, TimeFormatter};
+    /// let mut formatter = TimeFormatter::default();
+    /// assert_eq!(formatter.format(1_500_000), format_time(1_500_000));
+    /// ```
+    pub fn format(&mut self, micros: Micros) -> &str {
+        let second = micros.div_euclid(1_000_000);
+        if self.second != Some(second) {
+            let whole = format_time(second * 1_000_000);
+            self.prefix = whole.trim_end_matches('Z').to_string();
+            self.second = Some(second);
+        }
+        let fraction = micros.rem_euclid(1_000_000);
+        self.text.clear();
+        self.text.push_str(&self.prefix);
+        let _ = match fraction {
+            0 => Ok(()),
+            f if f % 1000 == 0 => write!(self.text, ".{:03}", f / 1000),
+            f => write!(self.text, ".{f:06}"),
+        };
+        self.text.push('Z');
+        &self.text
+    }
+}
+
 /// Start of the whole second that holds `micros`.
 pub fn floor_to_second(micros: Micros) -> Micros {
     micros.div_euclid(1_000_000) * 1_000_000
@@ -147,6 +186,18 @@ mod tests {
             from_epoch_secs(f64::INFINITY),
             Err(TimeError::OutOfRange(_))
         ));
+    }
+
+    #[test]
+    fn the_reusing_formatter_writes_what_format_time_writes() {
+        let mut formatter = TimeFormatter::default();
+        let base = 1_767_225_600_000_000;
+        let steps = [0, 1, 999, 1_000, 120_000, 999_999, 1_000_000, 1_000_001, 59_999_000, 86_400_000_000];
+
+        for step in steps {
+            let instant = base + step;
+            assert_eq!(formatter.format(instant), format_time(instant), "at +{step} us");
+        }
     }
 
     #[test]

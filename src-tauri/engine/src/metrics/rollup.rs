@@ -2,7 +2,9 @@
 //!
 //! Each second of a type holds exact count, sum and extremes and a quantile sketch per metric
 //! field, overall and split by label (`source`, `stage`, ...), so `/metrics/latest` and the chart
-//! series of `/metrics/series` ([`super::series`]) both merge at most 7,200 small buckets.
+//! series of `/metrics/series` ([`super::series`]) both merge at most 7,200 small buckets. On
+//! top, per-minute totals (without splits) let `/metrics/latest` merge about 180 buckets per
+//! field for a two-hour window instead of 7,200.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -38,6 +40,37 @@ impl FieldStats {
         self.min = self.min.min(value);
         self.max = self.max.max(value);
         self.sketch.insert(value);
+    }
+
+    fn merge(&mut self, other: &FieldStats) {
+        self.count += other.count;
+        self.sum += other.sum;
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.sketch.merge(&other.sketch);
+    }
+}
+
+/// Totals of one type over one minute, without splits. Invariant: equal to the merge of the
+/// seconds of that minute that the rollup still holds.
+#[derive(Debug, Clone, Default)]
+struct MinuteStats {
+    count: u64,
+    failures: f64,
+    fields: Vec<(String, FieldStats)>,
+}
+
+impl MinuteStats {
+    fn add(&mut self, metrics: &MetricFields) {
+        self.count += 1;
+        self.failures += metrics.failures.unwrap_or(0.0);
+        add_values(&mut self.fields, &metrics.values);
+    }
+
+    fn merge_second(&mut self, second: &SecondStats) {
+        self.count += second.count;
+        self.failures += second.failures;
+        merge_fields(&mut self.fields, &second.fields);
     }
 }
 
@@ -144,6 +177,15 @@ impl SecondStats {
     }
 }
 
+fn merge_fields(into: &mut Vec<(String, FieldStats)>, from: &[(String, FieldStats)]) {
+    for (name, field) in from {
+        match into.iter_mut().find(|(n, _)| n == name) {
+            Some((_, total)) => total.merge(field),
+            None => into.push((name.clone(), field.clone())),
+        }
+    }
+}
+
 fn add_values(fields: &mut Vec<(String, FieldStats)>, values: &[(String, f64)]) {
     for (name, value) in values {
         let at = match fields.iter().position(|(n, _)| n == name) {
@@ -164,6 +206,7 @@ fn add_values(fields: &mut Vec<(String, FieldStats)>, values: &[(String, f64)]) 
 #[derive(Debug, Default)]
 pub struct Rollup {
     pub(super) types: HashMap<String, BTreeMap<i64, SecondStats>>,
+    minutes: HashMap<String, BTreeMap<i64, MinuteStats>>,
     totals: EventTotals,
 }
 
@@ -203,6 +246,14 @@ impl Rollup {
             newest.get_mut().shrink();
         }
         seconds.entry(second).or_default().add(metrics);
+        let minutes = match self.minutes.get_mut(event_type) {
+            Some(minutes) => minutes,
+            None => self.minutes.entry(event_type.to_string()).or_default(),
+        };
+        minutes
+            .entry(second.div_euclid(60))
+            .or_default()
+            .add(metrics);
     }
 
     /// Forgets every event before `cutoff`, which must be the start of a second; called when the
@@ -213,6 +264,24 @@ impl Rollup {
             *seconds = seconds.split_off(&first_kept);
             !seconds.is_empty()
         });
+        let first_minute = first_kept.div_euclid(60);
+        let types = &self.types;
+        self.minutes.retain(|event_type, minutes| {
+            *minutes = minutes.split_off(&first_minute);
+            if first_kept.rem_euclid(60) != 0 && minutes.contains_key(&first_minute) {
+                // The minute cut in two is rebuilt from the seconds it keeps.
+                let mut rebuilt = MinuteStats::default();
+                let kept = types.get(event_type).into_iter().flat_map(|seconds| {
+                    seconds
+                        .range(first_kept..(first_minute + 1) * 60)
+                        .map(|(_, s)| s)
+                });
+                kept.for_each(|second| rebuilt.merge_second(second));
+                minutes.insert(first_minute, rebuilt);
+                minutes.retain(|_, minute| minute.count > 0);
+            }
+            !minutes.is_empty()
+        });
     }
 
     /// Aggregates of every type over the last `window_secs` seconds before `now`.
@@ -221,7 +290,10 @@ impl Rollup {
         let start = (now / 1_000_000) - window_secs as i64;
         self.types
             .iter()
-            .filter_map(|(name, seconds)| summarize_type(seconds, start).map(|s| (name.clone(), s)))
+            .filter_map(|(name, seconds)| {
+                let minutes = self.minutes.get(name)?;
+                summarize_type(seconds, minutes, start).map(|s| (name.clone(), s))
+            })
             .collect()
     }
 }
@@ -231,34 +303,37 @@ pub(super) fn horizon(now: Micros) -> i64 {
     now.div_euclid(1_000_000) - MAX_WINDOW_SECS as i64 - 1
 }
 
-fn summarize_type(seconds: &BTreeMap<i64, SecondStats>, start: i64) -> Option<TypeSummary> {
-    let mut count = 0;
-    let mut failures = 0.0;
-    let mut fields: BTreeMap<&str, (FieldStats, MergedSketch)> = BTreeMap::new();
-    for stats in seconds.range(start..).map(|(_, s)| s) {
-        count += stats.count;
-        failures += stats.failures;
-        for (name, field) in &stats.fields {
-            let (total, merged) = fields
-                .entry(name)
-                .or_insert_with(|| (FieldStats::new(), MergedSketch::default()));
-            total.count += field.count;
-            total.sum += field.sum;
-            total.min = total.min.min(field.min);
-            total.max = total.max.max(field.max);
-            merged.merge(&field.sketch);
-        }
+/// Merges single seconds from `start` up to the next whole minute, then whole minutes.
+fn summarize_type(
+    seconds: &BTreeMap<i64, SecondStats>,
+    minutes: &BTreeMap<i64, MinuteStats>,
+    start: i64,
+) -> Option<TypeSummary> {
+    let first_minute = (start + 59).div_euclid(60);
+    let mut total = MinuteStats::default();
+    for second in seconds.range(start..first_minute * 60).map(|(_, s)| s) {
+        total.merge_second(second);
     }
-    if count == 0 {
+    for minute in minutes.range(first_minute..).map(|(_, m)| m) {
+        total.count += minute.count;
+        total.failures += minute.failures;
+        merge_fields(&mut total.fields, &minute.fields);
+    }
+    if total.count == 0 {
         return None;
     }
-    let fields = fields
-        .into_iter()
-        .map(|(name, (t, m))| (name.to_string(), field_summary(&t, &m)))
+    let fields = total
+        .fields
+        .iter()
+        .map(|(name, field)| {
+            let mut merged = MergedSketch::default();
+            merged.merge(&field.sketch);
+            (name.clone(), field_summary(field, &merged))
+        })
         .collect();
     Some(TypeSummary {
-        count,
-        failures: round2(failures),
+        count: total.count,
+        failures: round2(total.failures),
         fields,
     })
 }
@@ -352,6 +427,27 @@ mod tests {
             (1.0, 1000.0, 500.5),
             "exact aggregates"
         );
+    }
+
+    #[test]
+    fn minute_totals_agree_with_seconds_after_a_cut_inside_a_minute() {
+        let mut rollup = Rollup::default();
+        for i in 0..600 {
+            rollup.record("t", NOW - i * SEC, &latency(i as f64), NOW);
+        }
+
+        rollup.forget_before(NOW - 125 * SEC);
+
+        for window in [60, 61, 89, 120, 300] {
+            let summary = &rollup.summarize(window, NOW)["t"];
+            let expected = (window as i64 + 1).min(126);
+            assert_eq!(summary.count as i64, expected, "window {window}");
+            assert_eq!(
+                summary.fields["latency_ms"].max,
+                (expected - 1) as f64,
+                "window {window}"
+            );
+        }
     }
 
     #[test]

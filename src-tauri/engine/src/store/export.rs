@@ -12,7 +12,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use super::reader::{EventFilter, EventReader, ReadPool};
 use super::StoreError;
-use crate::time;
+use crate::time::TimeFormatter;
 
 /// Size of one body chunk handed to the HTTP layer.
 const CHUNK_BYTES: usize = 64 * 1024;
@@ -58,11 +58,12 @@ fn write_csv(pool: &ReadPool, filter: &EventFilter, sink: ChunkSink) -> Result<u
         let mut csv = csv::Writer::from_writer(sink);
         csv.write_record(CSV_HEADER).map_err(client_gone)?;
         let mut written = 0;
+        let mut times = TimeFormatter::default();
         while let Some(row) = rows.next()? {
-            let ts = time::format_time(row.get(0)?);
+            let ts = times.format(row.get(0)?);
             let event_type = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
             let payload = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
-            csv.write_record([ts.as_str(), event_type, payload])
+            csv.write_record([ts, event_type, payload])
                 .map_err(client_gone)?;
             written += 1;
         }
