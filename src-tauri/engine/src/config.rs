@@ -69,6 +69,11 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "./logs",
         meaning: "folder of the Kitsu services' JSON-lines logs served by GET /logs",
     },
+    SettingSpec {
+        name: "TELEMETRY_UI_DIR",
+        default: "./ui/build",
+        meaning: "folder of the built dashboard served at / (build it with pnpm --filter ui build)",
+    },
 ];
 
 /// Where a setting's value came from, for the start-up log line.
@@ -131,6 +136,8 @@ pub struct Config {
     pub synchronous: Synchronous,
     /// Folder of the Kitsu services' log files (`KITSU_LOG_ROOT`).
     pub log_root: PathBuf,
+    /// Folder of the built dashboard served at `/` (`TELEMETRY_UI_DIR`).
+    pub ui_dir: PathBuf,
     /// Where each setting came from, by name, for the start-up log line.
     pub origins: Vec<(&'static str, Origin)>,
 }
@@ -175,6 +182,7 @@ impl Config {
         let max_body_bytes = parse(get("TELEMETRY_MAX_BODY_BYTES"), parse_body_limit)?;
         let synchronous = parse(get("TELEMETRY_SYNCHRONOUS"), parse_synchronous)?;
         let log_root = PathBuf::from(get("KITSU_LOG_ROOT").1);
+        let ui_dir = PathBuf::from(get("TELEMETRY_UI_DIR").1);
         Ok(Config {
             host,
             port,
@@ -185,6 +193,7 @@ impl Config {
             max_body_bytes,
             synchronous,
             log_root,
+            ui_dir,
             origins,
         })
     }

@@ -60,6 +60,7 @@ pub async fn start(config: Config) -> anyhow::Result<RunningEngine> {
         .with_context(|| format!("cannot listen on {addr} (API_HOST/API_PORT)"))?;
     let local_addr = listener.local_addr()?;
     log_start(&config, local_addr);
+    api::warn_if_not_built(&config.ui_dir).await;
 
     let context = AppContext {
         writer: store.writer.clone(),

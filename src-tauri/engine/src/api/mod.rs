@@ -4,6 +4,7 @@
 //! `metrics`, `logs`), and shape the answer; every failure goes through [`ApiError`]. The
 //! OpenAPI description is generated from the same handler annotations, so it cannot drift.
 
+mod dashboard;
 mod error;
 mod events;
 mod health;
@@ -30,6 +31,7 @@ use crate::live::LiveBus;
 use crate::metrics::Rollup;
 use crate::store::{EventReader, EventWriter};
 
+pub use dashboard::warn_if_not_built;
 pub use error::{ApiError, ErrorBody};
 pub use events::MAX_LIST_LIMIT;
 
@@ -104,7 +106,9 @@ pub fn router(context: AppContext) -> Router {
         ))
         .layer(cors(&state.config))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .with_state(state)
+        .with_state(state.clone())
+        // Added after the layers on purpose: the dashboard's files are not behind the key.
+        .merge(dashboard::router(&state.config.ui_dir))
 }
 
 /// One span per request, carrying the matched route rather than the raw path.
