@@ -21,7 +21,25 @@ export interface Notice {
 export const PROJECT_LICENSE = projectLicense;
 
 export const NOTICES: Notice[] = [
-	{ id: 'llama3', title: 'Meta Llama 3', text: llamaText, pdf: llamaPdf, pdfPath: 'licenses/third_party/llama3_license.pdf' },
-	{ id: 'coqui', title: 'Coqui TTS', text: coquiText, pdf: coquiPdf, pdfPath: 'licenses/third_party/coqui_tts_model_card.pdf' },
-	{ id: 'lumi', title: 'Live2D avatar "Lumi"', text: lumiText, pdf: lumiPdf, pdfPath: 'licenses/third_party/live2d_lumi_license.pdf' }
+	{
+		id: 'llama3',
+		title: 'Meta Llama 3',
+		text: llamaText,
+		pdf: llamaPdf,
+		pdfPath: 'licenses/third_party/llama3_license.pdf'
+	},
+	{
+		id: 'coqui',
+		title: 'Coqui TTS',
+		text: coquiText,
+		pdf: coquiPdf,
+		pdfPath: 'licenses/third_party/coqui_tts_model_card.pdf'
+	},
+	{
+		id: 'lumi',
+		title: 'Live2D avatar "Lumi"',
+		text: lumiText,
+		pdf: lumiPdf,
+		pdfPath: 'licenses/third_party/live2d_lumi_license.pdf'
+	}
 ];

@@ -4,8 +4,11 @@ use crate::support::TestEngine;
 
 fn built_dashboard() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder can be created");
-    std::fs::write(dir.path().join("index.html"), "<!doctype html><title>Kitsu</title>")
-        .expect("index.html can be written");
+    std::fs::write(
+        dir.path().join("index.html"),
+        "<!doctype html><title>Kitsu</title>",
+    )
+    .expect("index.html can be written");
     std::fs::create_dir_all(dir.path().join("_app/immutable")).expect("asset folder");
     std::fs::write(dir.path().join("_app/immutable/app.js"), "console.log(1)")
         .expect("an asset can be written");
@@ -36,7 +39,11 @@ async fn the_root_serves_the_dashboard_without_the_api_key() {
     let asset = engine.get("/_app/immutable/app.js").await;
     let events = engine.get("/events").await;
 
-    assert_eq!(page.status(), 200, "the page holds no data, so no key is needed");
+    assert_eq!(
+        page.status(),
+        200,
+        "the page holds no data, so no key is needed"
+    );
     assert!(
         page.text().await.unwrap().contains("<title>Kitsu</title>"),
         "/ must be index.html"
@@ -61,11 +68,21 @@ async fn page_loads_fall_back_to_the_app_but_api_calls_get_json_404() {
     let page = get_accepting(&engine, "/overlay", "text/html,application/xhtml+xml").await;
     let api = get_accepting(&engine, "/no/such/route", "application/json").await;
 
-    assert_eq!(page.status(), 200, "a reload of a dashboard route gets the app");
-    assert!(page.text().await.unwrap().contains("Kitsu"), "the app's index.html");
+    assert_eq!(
+        page.status(),
+        200,
+        "a reload of a dashboard route gets the app"
+    );
+    assert!(
+        page.text().await.unwrap().contains("Kitsu"),
+        "the app's index.html"
+    );
     assert_eq!(api.status(), 404, "a missing API route is not a page");
     let body: serde_json::Value = api.json().await.expect("the 404 is JSON");
-    assert!(body["detail"].is_string(), "the 404 carries a detail: {body}");
+    assert!(
+        body["detail"].is_string(),
+        "the 404 carries a detail: {body}"
+    );
 }
 
 #[tokio::test]

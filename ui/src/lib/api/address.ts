@@ -37,7 +37,8 @@ export function engineUrl(
 ): string {
 	const url = new URL(path, address.base + '/');
 	for (const [name, value] of Object.entries(query)) {
-		if (value !== null && value !== undefined && value !== '') url.searchParams.set(name, String(value));
+		if (value !== null && value !== undefined && value !== '')
+			url.searchParams.set(name, String(value));
 	}
 	if (withKey && address.key) url.searchParams.set('key', address.key);
 	return url.toString();

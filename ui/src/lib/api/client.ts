@@ -65,11 +65,16 @@ async function readAnswer<T>(
 	const text = await response.text().catch(() => '');
 	const parsed = parseJson(text);
 	if (response.ok) {
-		if (parsed === undefined) return failure(response.status, `${method} ${path}: answer is not JSON`, text);
+		if (parsed === undefined)
+			return failure(response.status, `${method} ${path}: answer is not JSON`, text);
 		return { ok: true, data: parsed as T };
 	}
 	if (response.status === 401) onUnauthorized();
-	return failure(response.status, `${method} ${path}: ${response.status} ${detailOf(parsed, response)}`, parsed);
+	return failure(
+		response.status,
+		`${method} ${path}: ${response.status} ${detailOf(parsed, response)}`,
+		parsed
+	);
 }
 
 /** The upstream's own words: FastAPI-style `detail` (string or list), else the status text. */

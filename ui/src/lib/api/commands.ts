@@ -19,7 +19,8 @@ export const commands = {
 	preset: (c: EngineClient, preset: string) => c.post<unknown>('/control/preset', { preset }),
 	toggleModule: (c: EngineClient, module: string, enabled: boolean) =>
 		c.post<unknown>(`/orchestrator/toggle/${encodeURIComponent(module)}`, { enabled }),
-	persona: (c: EngineClient, change: PersonaChange) => c.post<unknown>('/orchestrator/persona', change),
+	persona: (c: EngineClient, change: PersonaChange) =>
+		c.post<unknown>('/orchestrator/persona', change),
 	tts: (c: EngineClient, text: string, voice: string) =>
 		c.post<unknown>('/orchestrator/tts', voice ? { text, voice } : { text }),
 	scene: (c: EngineClient, scene: string) => c.post<unknown>('/orchestrator/obs/scene', { scene }),

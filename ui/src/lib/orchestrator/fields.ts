@@ -20,7 +20,8 @@ export function bool(value: unknown): boolean | null {
 
 /** Epoch seconds (float, as Python's `time.time()`), ISO text, or nothing, as epoch ms. */
 export function epochMs(value: unknown): number | null {
-	if (typeof value === 'number' && Number.isFinite(value)) return value > 1e12 ? value : value * 1000;
+	if (typeof value === 'number' && Number.isFinite(value))
+		return value > 1e12 ? value : value * 1000;
 	if (typeof value === 'string') {
 		const parsed = Date.parse(value);
 		return Number.isNaN(parsed) ? null : parsed;

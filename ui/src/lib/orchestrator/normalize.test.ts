@@ -1,9 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { normalizeHealth, normalizeLlm, normalizeMessage, normalizeStatus, parseFrame } from './normalize';
+import {
+	normalizeHealth,
+	normalizeLlm,
+	normalizeMessage,
+	normalizeStatus,
+	parseFrame
+} from './normalize';
 
 const STATUS = {
 	status: 'online',
-	persona: { style: 'cozy', chaos_level: 0.3, energy: 0.7, family_mode: true, last_updated: 1767225600.5 },
+	persona: {
+		style: 'cozy',
+		chaos_level: 0.3,
+		energy: 0.7,
+		family_mode: true,
+		last_updated: 1767225600.5
+	},
 	persona_presets: { active: 'default', available: ['default', 'hype'] },
 	modules: {
 		asr_worker: { state: 'online', enabled: true, latency_ms: 120, last_updated: 1767225600 },
@@ -21,8 +33,20 @@ const STATUS = {
 const CASES: { name: string; raw: unknown; expected: Record<string, unknown> }[] = [
 	{
 		name: 'relay state from the engine',
-		raw: { type: 'relay.state', state: 'reconnecting', attempt: 3, last_error: 'refused', url: 'ws://x/stream' },
-		expected: { kind: 'relay', state: 'reconnecting', attempt: 3, lastError: 'refused', url: 'ws://x/stream' }
+		raw: {
+			type: 'relay.state',
+			state: 'reconnecting',
+			attempt: 3,
+			last_error: 'refused',
+			url: 'ws://x/stream'
+		},
+		expected: {
+			kind: 'relay',
+			state: 'reconnecting',
+			attempt: 3,
+			lastError: 'refused',
+			url: 'ws://x/stream'
+		}
 	},
 	{
 		name: 'control.mute with muted at top level',
@@ -46,8 +70,14 @@ const CASES: { name: string; raw: unknown; expected: Record<string, unknown> }[]
 	},
 	{
 		name: 'persona_update',
-		raw: { type: 'persona_update', persona: { style: 'chaotic', chaos_level: 0.9, energy: 1, family_mode: false } },
-		expected: { kind: 'persona', persona: { style: 'chaotic', chaosLevel: 0.9, energy: 1, familyMode: false, updatedAt: null } }
+		raw: {
+			type: 'persona_update',
+			persona: { style: 'chaotic', chaos_level: 0.9, energy: 1, family_mode: false }
+		},
+		expected: {
+			kind: 'persona',
+			persona: { style: 'chaotic', chaosLevel: 0.9, energy: 1, familyMode: false, updatedAt: null }
+		}
 	},
 	{
 		name: 'control_preset',
@@ -140,17 +170,24 @@ describe('normalizeMessage', () => {
 
 describe('parseFrame', () => {
 	it('splits a frame holding several newline-separated objects', () => {
-		const frame = '{"type":"control.mute","muted":true,"ts":1}\n{"type":"obs_scene","scene":"BRB","ts":2}\n';
+		const frame =
+			'{"type":"control.mute","muted":true,"ts":1}\n{"type":"obs_scene","scene":"BRB","ts":2}\n';
 
 		const messages = parseFrame(frame);
 
-		expect(messages.map((m) => m.kind), 'one message per line, in order').toEqual(['mute', 'scene']);
+		expect(
+			messages.map((m) => m.kind),
+			'one message per line, in order'
+		).toEqual(['mute', 'scene']);
 	});
 
 	it('keeps a line that is not JSON as invalid instead of throwing', () => {
 		const messages = parseFrame('{"type":"obs_scene","scene":"A"}\nnot json');
 
-		expect(messages.map((m) => m.kind), 'the good line survives the bad one').toEqual(['scene', 'invalid']);
+		expect(
+			messages.map((m) => m.kind),
+			'the good line survives the bad one'
+		).toEqual(['scene', 'invalid']);
 	});
 });
 
@@ -166,7 +203,10 @@ describe('normalizeStatus', () => {
 			'obs_controller',
 			'twitch_ingest'
 		]);
-		expect(status.modules[1].state, 'a module the upstream omits has no state, not "online"').toBeNull();
+		expect(
+			status.modules[1].state,
+			'a module the upstream omits has no state, not "online"'
+		).toBeNull();
 		expect(status.modules[2].latencyMs, 'a null latency stays null, never 0').toBeNull();
 		expect(status.presets).toEqual({ active: 'default', available: ['default', 'hype'] });
 		expect(status.control.ttsMuted).toBe(false);
@@ -183,8 +223,22 @@ describe('normalizeStatus', () => {
 describe('health and LLM', () => {
 	it.each([
 		[
-			{ status: 'degraded', uptime_seconds: 12.5, modules: { asr_worker: 'online' }, tts_muted: true, panic_reason: 'x', panic_active: true },
-			{ status: 'degraded', uptimeSeconds: 12.5, modules: { asr_worker: 'online' }, ttsMuted: true, panicActive: true, panicReason: 'x' }
+			{
+				status: 'degraded',
+				uptime_seconds: 12.5,
+				modules: { asr_worker: 'online' },
+				tts_muted: true,
+				panic_reason: 'x',
+				panic_active: true
+			},
+			{
+				status: 'degraded',
+				uptimeSeconds: 12.5,
+				modules: { asr_worker: 'online' },
+				ttsMuted: true,
+				panicActive: true,
+				panicReason: 'x'
+			}
 		],
 		[{}, { status: 'offline', uptimeSeconds: null, modules: {}, ttsMuted: null }]
 	])('normalises orchestrator health %#', (raw, expected) => {
@@ -192,7 +246,9 @@ describe('health and LLM', () => {
 	});
 
 	it('normalises the LLM status', () => {
-		expect(normalizeLlm({ backend: 'ollama', status: 'running', autostart: true, is_local: true })).toEqual({
+		expect(
+			normalizeLlm({ backend: 'ollama', status: 'running', autostart: true, is_local: true })
+		).toEqual({
 			backend: 'ollama',
 			status: 'running',
 			autostart: true,

@@ -59,14 +59,21 @@ const READERS: Record<string, Reader> = {
 		enabled: bool(m.enabled ?? p?.enabled),
 		state: str(m.state ?? p?.state)
 	}),
-	persona_update: (m, p) => ({ kind: 'persona', persona: normalizePersona(m.persona ?? p?.persona ?? p) }),
+	persona_update: (m, p) => ({
+		kind: 'persona',
+		persona: normalizePersona(m.persona ?? p?.persona ?? p)
+	}),
 	control_preset: (m, p) => ({
 		kind: 'preset',
 		preset: str(m.preset ?? p?.preset),
 		activePreset: str(m.active_preset ?? p?.active_preset),
 		at: epochMs(m.ts ?? p?.ts)
 	}),
-	obs_scene: (m, p) => ({ kind: 'scene', scene: str(m.scene ?? p?.scene) ?? '', at: epochMs(m.ts ?? p?.ts) }),
+	obs_scene: (m, p) => ({
+		kind: 'scene',
+		scene: str(m.scene ?? p?.scene) ?? '',
+		at: epochMs(m.ts ?? p?.ts)
+	}),
 	vts_expression: (m) => expression(m.data ?? m.payload),
 	tts_request: (m) => {
 		const data = obj(m.data ?? m.payload);
@@ -138,7 +145,10 @@ export function normalizeStatus(raw: unknown): OrchestratorStatus {
 /** The six known modules first, in a fixed order, then any the upstream adds. */
 export function normalizeModules(raw: unknown): ModuleState[] {
 	const modules = obj(raw) ?? {};
-	const names = [...MODULE_NAMES, ...Object.keys(modules).filter((n) => !MODULE_NAMES.includes(n as never))];
+	const names = [
+		...MODULE_NAMES,
+		...Object.keys(modules).filter((n) => !MODULE_NAMES.includes(n as never))
+	];
 	return names.map((name) => {
 		const entry = modules[name];
 		const record = obj(entry);

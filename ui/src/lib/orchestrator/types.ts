@@ -64,7 +64,13 @@ export interface LlmStatus {
 
 /** One message of `/orchestrator/stream`, whatever shape the upstream sent it in. */
 export type OrchestratorMessage =
-	| { kind: 'relay'; state: RelayState; attempt: number; lastError: string | null; url: string | null }
+	| {
+			kind: 'relay';
+			state: RelayState;
+			attempt: number;
+			lastError: string | null;
+			url: string | null;
+	  }
 	| { kind: 'status'; status: OrchestratorStatus }
 	| { kind: 'mute'; muted: boolean; at: number | null }
 	| { kind: 'panic'; reason: string | null; at: number | null }

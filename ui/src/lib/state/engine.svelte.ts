@@ -2,7 +2,13 @@
  * The page's link to the engine: its address and key, whether a key is needed, and the
  * engine's own health. One instance per page, created on first use (the page has no SSR).
  */
-import { EngineClient, KEY_STORAGE, resolveAddress, type ApiResult, type EngineHealth } from '$lib/api';
+import {
+	EngineClient,
+	KEY_STORAGE,
+	resolveAddress,
+	type ApiResult,
+	type EngineHealth
+} from '$lib/api';
 
 export class EngineConnection {
 	readonly client: EngineClient;

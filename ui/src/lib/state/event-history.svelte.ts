@@ -85,6 +85,9 @@ export class ServiceLogs {
 	constructor(private readonly connection: EngineConnection) {}
 
 	async reload(): Promise<void> {
-		this.answer = await this.connection.client.get<LogLine[]>('/logs', { ...this.filters, limit: 500 });
+		this.answer = await this.connection.client.get<LogLine[]>('/logs', {
+			...this.filters,
+			limit: 500
+		});
 	}
 }

@@ -44,7 +44,8 @@ export class GpuMonitor {
 	async start(): Promise<void> {
 		if (this.started) return;
 		this.started = true;
-		const poll = async () => (this.status = await this.connection.client.get<GpuStatus>('/gpu/status'));
+		const poll = async () =>
+			(this.status = await this.connection.client.get<GpuStatus>('/gpu/status'));
 		void poll();
 		setInterval(poll, 2000);
 		const recent = await this.connection.client.get<StoredEvent[]>('/events', {
@@ -79,13 +80,17 @@ export class GpuMonitor {
 		history.latestAt = at;
 		if (history.t.length > KEEP_POINTS) {
 			history.t.splice(0, history.t.length - KEEP_POINTS);
-			for (const field of GPU_FIELDS) history.values[field].splice(0, history.values[field].length - KEEP_POINTS);
+			for (const field of GPU_FIELDS)
+				history.values[field].splice(0, history.values[field].length - KEEP_POINTS);
 		}
 	}
 }
 
 function emptyValues(): Record<GpuField, (number | null)[]> {
-	return Object.fromEntries(GPU_FIELDS.map((f) => [f, []])) as unknown as Record<GpuField, (number | null)[]>;
+	return Object.fromEntries(GPU_FIELDS.map((f) => [f, []])) as unknown as Record<
+		GpuField,
+		(number | null)[]
+	>;
 }
 
 /** A reading, or null when the sampler reported none; VRAM % is derived when only MB are sent. */

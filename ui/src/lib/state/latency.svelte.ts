@@ -86,12 +86,23 @@ export class LatencyBoard {
 
 	private async loadLatestFallback(): Promise<void> {
 		const window = Math.min(7200, Math.max(60, this.windowSeconds));
-		const answer = await this.connection.client.get<LatestMetrics>('/metrics/latest', { window_seconds: window });
+		const answer = await this.connection.client.get<LatestMetrics>('/metrics/latest', {
+			window_seconds: window
+		});
 		const metric = answer.ok ? answer.data.metrics['pipeline.metric'] : undefined;
 		const field = metric?.latency_ms as { p50?: number; p95?: number; p99?: number } | undefined;
 		this.rowsSource = answer.ok ? 'latest' : null;
 		this.rows = field
-			? [{ stage: 'all stages', count: metric!.count, p50: field.p50 ?? null, p95: field.p95 ?? null, p99: field.p99 ?? null, turn: false }]
+			? [
+					{
+						stage: 'all stages',
+						count: metric!.count,
+						p50: field.p50 ?? null,
+						p95: field.p95 ?? null,
+						p99: field.p99 ?? null,
+						turn: false
+					}
+				]
 			: [];
 	}
 
@@ -110,7 +121,10 @@ export class LatencyBoard {
 		const client = this.connection.client;
 		const answer = await client.get<StoredEvent[]>('/soak/results', { limit: 20 });
 		// Older engines lack /soak/results; the same events are in GET /events.
-		this.soak = answer.ok || answer.status !== 404 ? answer : await client.get<StoredEvent[]>('/events', { type: 'soak.result', limit: 20 });
+		this.soak =
+			answer.ok || answer.status !== 404
+				? answer
+				: await client.get<StoredEvent[]>('/events', { type: 'soak.result', limit: 20 });
 	}
 }
 
@@ -133,7 +147,9 @@ function sortRows(rows: StageRow[]): StageRow[] {
 
 /** One p95 line per stage on a shared time axis, gaps where a stage has no bucket. */
 function alignP95(answer: SeriesAnswer): { keys: string[]; data: (number | null)[][] } {
-	const times = [...new Set(answer.series.flatMap((s) => s.buckets.map((b) => Date.parse(b.start) / 1000)))].sort((a, b) => a - b);
+	const times = [
+		...new Set(answer.series.flatMap((s) => s.buckets.map((b) => Date.parse(b.start) / 1000)))
+	].sort((a, b) => a - b);
 	const index = new Map(times.map((t, i) => [t, i]));
 	const lines = answer.series.map((s) => {
 		const line: (number | null)[] = times.map(() => null);

@@ -71,7 +71,8 @@ export class LiveFeed {
 
 	private fallBackToPolling(): void {
 		this.mode = 'polling';
-		this.reason = 'GET /events/stream is not available on this engine; polling GET /events every 2 s';
+		this.reason =
+			'GET /events/stream is not available on this engine; polling GET /events every 2 s';
 		void this.poll();
 	}
 
