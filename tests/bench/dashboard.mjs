@@ -76,13 +76,14 @@ async function keepUp(browser, base) {
 		requestAnimationFrame(tick);
 	});
 	const receivedBefore = Number(await page.getAttribute('[data-feed-received]', 'data-feed-received'));
-	const perTick = Math.max(1, Math.round(RATE / 10));
+	// Every 100 ms, post whatever keeps the total on RATE per second since the start.
 	let sent = 0;
 	const started = Date.now();
 	while (Date.now() - started < SECONDS * 1000) {
 		const tickStart = Date.now();
-		await postEvents(base, Array.from({ length: perTick }, (_, k) => liveEvent(sent + k)));
-		sent += perTick;
+		const due = Math.round((RATE * (tickStart - started)) / 1000) + Math.round(RATE / 10) - sent;
+		if (due > 0) await postEvents(base, Array.from({ length: due }, (_, k) => liveEvent(sent + k)));
+		sent += Math.max(0, due);
 		await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tickStart))));
 	}
 	await page.waitForTimeout(3000);
