@@ -86,13 +86,15 @@ async function keepUp(browser, base) {
 		sent += Math.max(0, due);
 		await new Promise((r) => setTimeout(r, Math.max(0, 100 - (Date.now() - tickStart))));
 	}
+	const seconds = (Date.now() - started) / 1000;
+	// Give the page one more poll or flush to show the last events.
 	await page.waitForTimeout(3000);
 	const stats = await page.evaluate(() => window.__bench);
 	const received = Number(await page.getAttribute('[data-feed-received]', 'data-feed-received')) - receivedBefore;
 	const mode = (await page.textContent('[data-feed-received]')).split(',')[0];
 	const heapAfter = await heap();
 	await context.close();
-	return { sent, received, mode, ...stats, heapBefore, heapAfter, seconds: (Date.now() - started) / 1000 };
+	return { sent, received, mode, ...stats, heapBefore, heapAfter, seconds };
 }
 
 const engine = await startEngine({ env: { TELEMETRY_UI_DIR: UI_DIR, TELEMETRY_DEMO: '1' } });
