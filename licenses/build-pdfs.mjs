@@ -1,7 +1,8 @@
 // Writes licenses/third_party/<name>.pdf from each <name>.md beside it: a plain-text PDF 1.4
 // (Helvetica, A4, wrapped at 90 characters) with no dependency, so the documented PDF paths stay
-// in step with the Markdown we write. Run: node licenses/build-pdfs.mjs
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+// in step with the Markdown we write. Run: node licenses/build-pdfs.mjs [--check]
+// (--check writes nothing and fails when a committed PDF differs from its Markdown.)
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const DIR = join(import.meta.dirname, 'third_party');
@@ -62,8 +63,18 @@ function buildPdf(lines) {
 	return out;
 }
 
+const check = process.argv.includes('--check');
 for (const file of readdirSync(DIR).filter((f) => f.endsWith('.md'))) {
 	const pdf = buildPdf(toLines(readFileSync(join(DIR, file), 'utf8')));
-	writeFileSync(join(DIR, file.replace(/\.md$/, '.pdf')), pdf, 'latin1');
-	console.log(`wrote ${file.replace(/\.md$/, '.pdf')} (${pdf.length} bytes)`);
+	const target = join(DIR, file.replace(/\.md$/, '.pdf'));
+	if (check) {
+		const current = existsSync(target) ? readFileSync(target, 'latin1') : null;
+		if (current !== pdf) {
+			console.error(`${target} is out of date: run pnpm licenses:pdf`);
+			process.exitCode = 1;
+		}
+		continue;
+	}
+	writeFileSync(target, pdf, 'latin1');
+	console.log(`wrote ${target} (${pdf.length} bytes)`);
 }
