@@ -65,8 +65,9 @@ async fn dashboard_file(State(files): State<Arc<DashboardFiles>>, request: Reque
             let index = ServeFile::new(files.dir.join("index.html"))
                 .oneshot(Request::from_parts(parts, axum::body::Body::empty()))
                 .await;
+            // A 304 (the browser revalidating its cached copy) is as good as a 200 here.
             match index {
-                Ok(response) if response.status().is_success() => response,
+                Ok(response) if response.status() != StatusCode::NOT_FOUND => response,
                 _ => return files.not_built(),
             }
         }

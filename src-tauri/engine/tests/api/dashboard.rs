@@ -103,3 +103,27 @@ async fn a_missing_build_answers_503_saying_how_to_build_it() {
         "the detail tells how to build the dashboard: {body}"
     );
 }
+
+#[tokio::test]
+async fn a_reload_revalidating_the_cached_page_gets_304_not_503() {
+    let ui = built_dashboard();
+    let ui_dir = ui.path().to_path_buf();
+    let engine = TestEngine::start_with(|config| config.ui_dir = ui_dir).await;
+    let first = get_accepting(&engine, "/history", "text/html").await;
+    let last_modified = first.headers()["last-modified"].clone();
+
+    let reload = engine
+        .client
+        .get(engine.url("/history"))
+        .header("accept", "text/html")
+        .header("if-modified-since", last_modified)
+        .send()
+        .await
+        .expect("the request reaches the engine");
+
+    assert_eq!(
+        reload.status(),
+        304,
+        "a conditional reload of a page path is answered from the browser's cache"
+    );
+}

@@ -4,7 +4,7 @@
  * route with 60 buckets. Without that route, the view falls back to `GET /metrics/latest`, which
  * knows all stages together only, and says so.
  */
-import type { ApiResult, LatestMetrics, SeriesAnswer, StoredEvent } from '$lib/api';
+import type { ApiResult, LatestMetrics, SeriesAnswer, SeriesBucket, StoredEvent } from '$lib/api';
 import type { EngineConnection } from './engine.svelte';
 import { isTurnStage } from './orchestrator.svelte';
 
@@ -20,6 +20,9 @@ export interface StageRow {
 	p95: number | null;
 	p99: number | null;
 	turn: boolean;
+	/** Combined from several buckets (the window straddled bucket edges): p50 is the
+	 * count-weighted mean of the buckets' medians, p95/p99 the worst bucket's. */
+	approximate?: boolean;
 }
 
 export type GateTone = 'ok' | 'warn' | 'bad' | 'off';
@@ -128,16 +131,27 @@ export class LatencyBoard {
 	}
 }
 
-function rowOfSeries(series: SeriesAnswer['series'][number]): StageRow {
-	const bucket = series.buckets.at(-1);
+export function rowOfSeries(series: SeriesAnswer['series'][number]): StageRow {
 	const stage = series.key ?? '(no stage)';
+	const buckets = series.buckets.filter((b) => b.count > 0);
+	const count = buckets.reduce((sum, b) => sum + b.count, 0);
+	const worst = (pick: (b: SeriesBucket) => number | null) => {
+		const values = buckets.map(pick).filter((v): v is number => v !== null);
+		return values.length ? Math.max(...values) : null;
+	};
+	const weighted = buckets.filter((b) => b.p50 !== null);
+	const p50 = weighted.length
+		? weighted.reduce((sum, b) => sum + b.p50! * b.count, 0) /
+			weighted.reduce((sum, b) => sum + b.count, 0)
+		: null;
 	return {
 		stage,
-		count: series.buckets.reduce((sum, b) => sum + b.count, 0),
-		p50: bucket?.p50 ?? null,
-		p95: bucket?.p95 ?? null,
-		p99: bucket?.p99 ?? null,
-		turn: isTurnStage(stage)
+		count,
+		p50: buckets.length === 1 ? buckets[0].p50 : p50,
+		p95: worst((b) => b.p95),
+		p99: worst((b) => b.p99),
+		turn: isTurnStage(stage),
+		approximate: buckets.length > 1
 	};
 }
 
