@@ -129,6 +129,11 @@ pub const SETTINGS: &[SettingSpec] = &[
         default: "10",
         meaning: "seconds between expensive GPU readings (fan, per-process VRAM); at least 0.5",
     },
+    SettingSpec {
+        name: "TELEMETRY_UI_DIR",
+        default: "./ui/build",
+        meaning: "folder of the built dashboard served at / (build it with pnpm --filter ui build)",
+    },
 ];
 
 /// Where a setting's value came from, for the start-up log line.
@@ -197,6 +202,8 @@ pub struct Config {
     pub gpu_interval: Duration,
     /// Time between expensive GPU readings (`TELEMETRY_GPU_SLOW_INTERVAL_SECONDS`).
     pub gpu_slow_interval: Duration,
+    /// Folder of the built dashboard served at `/` (`TELEMETRY_UI_DIR`).
+    pub ui_dir: PathBuf,
     /// Where each setting came from, by name, for the start-up log line.
     pub origins: Vec<(&'static str, Origin)>,
     /// The Kitsu services' addresses and the timeouts used with them (`ORCH_*`, `CONTROL_*`).
@@ -252,6 +259,7 @@ impl Config {
             get("TELEMETRY_GPU_SLOW_INTERVAL_SECONDS"),
             parse_gpu_interval,
         )?;
+        let ui_dir = PathBuf::from(get("TELEMETRY_UI_DIR").1);
         let upstreams = resolve_upstreams(&resolver, &mut origins)?;
         Ok(Config {
             host,
@@ -266,6 +274,7 @@ impl Config {
             gpu_source,
             gpu_interval,
             gpu_slow_interval,
+            ui_dir,
             origins,
             upstreams,
             demo,

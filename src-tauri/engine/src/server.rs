@@ -86,6 +86,7 @@ pub async fn start_with_gpu(
         .with_context(|| format!("cannot listen on {addr} (API_HOST/API_PORT)"))?;
     let local_addr = listener.local_addr()?;
     log_start(&config, local_addr);
+    api::warn_if_not_built(&config.ui_dir).await;
 
     let upstreams = Upstreams::start(config.upstreams.clone())?;
     let demo = match demo {

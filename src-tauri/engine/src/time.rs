@@ -192,11 +192,26 @@ mod tests {
     fn the_reusing_formatter_writes_what_format_time_writes() {
         let mut formatter = TimeFormatter::default();
         let base = 1_767_225_600_000_000;
-        let steps = [0, 1, 999, 1_000, 120_000, 999_999, 1_000_000, 1_000_001, 59_999_000, 86_400_000_000];
+        let steps = [
+            0,
+            1,
+            999,
+            1_000,
+            120_000,
+            999_999,
+            1_000_000,
+            1_000_001,
+            59_999_000,
+            86_400_000_000,
+        ];
 
         for step in steps {
             let instant = base + step;
-            assert_eq!(formatter.format(instant), format_time(instant), "at +{step} us");
+            assert_eq!(
+                formatter.format(instant),
+                format_time(instant),
+                "at +{step} us"
+            );
         }
     }
 

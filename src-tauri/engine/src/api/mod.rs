@@ -5,6 +5,7 @@
 //! OpenAPI description is generated from the same handler annotations, so it cannot drift.
 
 mod control;
+mod dashboard;
 mod error;
 mod events;
 mod gpu;
@@ -40,6 +41,7 @@ use crate::metrics::Rollup;
 use crate::store::{EventReader, EventWriter, WriterStats};
 use crate::upstream::Upstreams;
 
+pub use dashboard::warn_if_not_built;
 pub use error::{ApiError, ErrorBody};
 pub use events::MAX_LIST_LIMIT;
 pub use stream::TypeFilter;
@@ -153,7 +155,9 @@ pub fn router(context: AppContext) -> Router {
         ))
         .layer(cors(&state.config))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
-        .with_state(state)
+        .with_state(state.clone())
+        // Added after the layers on purpose: the dashboard's files are not behind the key.
+        .merge(dashboard::router(&state.config.ui_dir))
 }
 
 /// One span per request, carrying the matched route rather than the raw path.

@@ -2,6 +2,7 @@
 //! port over a real SQLite file, and talks to it with an HTTP client.
 
 mod auth;
+mod dashboard;
 mod demo;
 mod events_ingest;
 mod events_list;

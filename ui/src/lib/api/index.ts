@@ -1,0 +1,4 @@
+export * from './address';
+export * from './client';
+export type * from './types';
+export * from './commands';

@@ -1,0 +1,1 @@
+export { default as Button, buttonVariants, type ButtonVariant } from './button.svelte';

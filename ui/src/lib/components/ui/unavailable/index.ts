@@ -1,0 +1,1 @@
+export { default as Unavailable } from './unavailable.svelte';
