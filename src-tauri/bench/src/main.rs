@@ -79,11 +79,13 @@ async fn run(plan: Plan) -> anyhow::Result<()> {
             "single-event POST, {connections:>2} connections, retention on: {rate:>9.0} events/s"
         );
     }
-    let batch_rate = load::batches(engine.addr, 4, 100, plan.load_secs).await?;
-    println!(
-        "batch POST (100 events), 4 connections: {batch_rate:>9.0} events/s ({:.0} % of the raw insert floor)",
-        100.0 * batch_rate / floor.inserts_per_sec
-    );
+    for connections in [4, 16] {
+        let rate = load::batches(engine.addr, connections, 100, plan.load_secs).await?;
+        println!(
+            "batch POST (100 events), {connections:>2} connections: {rate:>9.0} events/s ({:.0} % of the raw insert floor)",
+            100.0 * rate / floor.inserts_per_sec
+        );
+    }
 
     let client = reqwest::Client::new();
     let base = format!("http://{}", engine.addr);

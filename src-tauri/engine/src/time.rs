@@ -98,12 +98,10 @@ pub fn format_time(micros: Micros) -> String {
     }
 }
 
-/// Formats many instants like [`format_time`], reusing the date and time of day while
-/// consecutive instants share a second: the CSV export formats a million of them.
+/// Formats many instants like [`format_time`] into one reused buffer, without a date library:
+/// the CSV export formats a million of them.
 #[derive(Debug, Default)]
 pub struct TimeFormatter {
-    second: Option<i64>,
-    prefix: String,
     text: String,
 }
 
@@ -113,19 +111,25 @@ impl TimeFormatter {
     /// ```
     /// use kitsu_telemetry_engine::time::{format_time, TimeFormatter};
     /// let mut formatter = TimeFormatter::default();
-    /// assert_eq!(formatter.format(1_500_000), format_time(1_500_000));
+    /// assert_eq!(formatter.format(1_767_225_600_250_000), format_time(1_767_225_600_250_000));
     /// ```
     pub fn format(&mut self, micros: Micros) -> &str {
-        let second = micros.div_euclid(1_000_000);
-        if self.second != Some(second) {
-            let whole = format_time(second * 1_000_000);
-            self.prefix = whole.trim_end_matches('Z').to_string();
-            self.second = Some(second);
-        }
-        let fraction = micros.rem_euclid(1_000_000);
         self.text.clear();
-        self.text.push_str(&self.prefix);
-        let _ = match fraction {
+        if micros < 0 {
+            self.text.push_str(&format_time(micros));
+            return &self.text;
+        }
+        let (days, micros_of_day) = (micros / 86_400_000_000, micros % 86_400_000_000);
+        let (year, month, day) = civil_from_days(days);
+        let secs = micros_of_day / 1_000_000;
+        let _ = write!(
+            self.text,
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        );
+        let _ = match micros_of_day % 1_000_000 {
             0 => Ok(()),
             f if f % 1000 == 0 => write!(self.text, ".{:03}", f / 1000),
             f => write!(self.text, ".{f:06}"),
@@ -133,6 +137,25 @@ impl TimeFormatter {
         self.text.push('Z');
         &self.text
     }
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01 (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Start of the whole second that holds `micros`.

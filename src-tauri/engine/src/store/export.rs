@@ -61,9 +61,10 @@ fn write_csv(pool: &ReadPool, filter: &EventFilter, sink: ChunkSink) -> Result<u
         let mut times = TimeFormatter::default();
         while let Some(row) = rows.next()? {
             let ts = times.format(row.get(0)?);
-            let event_type = row.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
-            let payload = row.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?;
-            csv.write_record([ts, event_type, payload])
+            // Both columns are text the engine wrote as UTF-8; no need to validate it again.
+            let event_type = row.get_ref(1)?.as_bytes().map_err(rusqlite::Error::from)?;
+            let payload = row.get_ref(2)?.as_bytes().map_err(rusqlite::Error::from)?;
+            csv.write_record([ts.as_bytes(), event_type, payload])
                 .map_err(client_gone)?;
             written += 1;
         }
