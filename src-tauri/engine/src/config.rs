@@ -210,6 +210,10 @@ pub struct Config {
     pub upstreams: UpstreamSettings,
     /// Run the simulated Kitsu stack and point the upstreams at it (`TELEMETRY_DEMO`).
     pub demo: bool,
+    /// Listen on a free port when [`Config::port`] is taken, instead of failing. Not a setting:
+    /// the desktop app turns it on, because a window that does not open helps nobody, while
+    /// the headless engine fails so that a supervisor sees the clash.
+    pub port_fallback: bool,
 }
 
 /// Origins the original service always allowed: the dashboard's dev servers.
@@ -278,6 +282,7 @@ impl Config {
             origins,
             upstreams,
             demo,
+            port_fallback: false,
         })
     }
 
@@ -348,7 +353,8 @@ impl Resolver<'_> {
 }
 
 /// Reads a `.env` file into a map without touching the process environment.
-fn read_dotenv(path: &Path) -> anyhow::Result<HashMap<String, String>> {
+/// Reads the `KEY=value` lines of a `.env` file; a missing file gives an empty map.
+pub fn read_dotenv(path: &Path) -> anyhow::Result<HashMap<String, String>> {
     if !path.exists() {
         return Ok(HashMap::new());
     }

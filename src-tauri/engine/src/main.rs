@@ -59,26 +59,11 @@ async fn serve(port: Option<u16>, db: Option<PathBuf>, demo: bool) -> anyhow::Re
     let mut engine = kitsu_telemetry_engine::start(config).await?;
     tokio::select! {
         result = engine.wait() => result,
-        _ = shutdown_signal() => {
+        _ = kitsu_telemetry_engine::server::shutdown_signal() => {
             tracing::info!("shutting down");
             engine.stop().await
         }
     }
-}
-
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        let mut term =
-            signal(SignalKind::terminate()).expect("installing a SIGTERM handler succeeds");
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Logs to stderr; `RUST_LOG` overrides the default of `info`.

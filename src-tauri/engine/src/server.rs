@@ -4,6 +4,7 @@
 //! stops accepting connections, lets requests in flight finish, and waits until every queued
 //! write is committed, so no acknowledged event is lost on exit.
 
+use std::io::ErrorKind;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 
@@ -80,10 +81,7 @@ pub async fn start_with_gpu(
         .await?
         .with_context(|| format!("cannot open the database {}", config.db_path.display()))?;
 
-    let addr = SocketAddr::new(config.host, config.port);
-    let listener = TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("cannot listen on {addr} (API_HOST/API_PORT)"))?;
+    let listener = bind(&config).await?;
     let local_addr = listener.local_addr()?;
     log_start(&config, local_addr);
     api::warn_if_not_built(&config.ui_dir).await;
@@ -121,6 +119,45 @@ pub async fn start_with_gpu(
         stop,
         task,
     })
+}
+
+/// Binds the API's listener. When the port is taken and [`Config::port_fallback`] is on, it takes
+/// a free port instead and says so: the Kitsu modules posting to the configured port will miss.
+async fn bind(config: &Config) -> anyhow::Result<TcpListener> {
+    let addr = SocketAddr::new(config.host, config.port);
+    match TcpListener::bind(addr).await {
+        Ok(listener) => Ok(listener),
+        Err(error) if error.kind() == ErrorKind::AddrInUse && config.port_fallback => {
+            let listener = TcpListener::bind(SocketAddr::new(config.host, 0))
+                .await
+                .with_context(|| format!("cannot listen on any port of {}", config.host))?;
+            tracing::warn!(
+                taken = %addr,
+                instead = %listener.local_addr()?,
+                "api port taken by another program; listening on a free port instead"
+            );
+            Ok(listener)
+        }
+        Err(error) => {
+            Err(error).with_context(|| format!("cannot listen on {addr} (API_HOST/API_PORT)"))
+        }
+    }
+}
+
+/// Resolves on Ctrl-C or, on Unix, SIGTERM: when a headless engine should stop.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut term =
+            signal(SignalKind::terminate()).expect("installing a SIGTERM handler succeeds");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// Opens the GPU source (on a blocking thread: loading NVML may take a while) and starts the

@@ -11,6 +11,7 @@ mod fake_upstream;
 mod gpu;
 mod link_auth;
 mod metrics;
+mod port;
 mod prometheus;
 mod prometheus_scrape;
 mod prune;
