@@ -124,10 +124,10 @@ pub async fn export_csv(
 pub fn dashboard_painted(page_ms: f64) {
     let since_start = STARTED
         .get()
-        .map(|start| start.elapsed().as_secs_f64() * 1000.0);
+        .map(|start| start.elapsed().as_millis() as u64);
     tracing::info!(
-        since_process_start_ms = since_start.map(|ms| ms.round()),
-        since_navigation_ms = page_ms.round(),
+        since_process_start_ms = since_start,
+        since_navigation_ms = page_ms.max(0.0).round() as u64,
         "dashboard painted"
     );
 }

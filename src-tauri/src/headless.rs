@@ -34,7 +34,7 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         let mut engine = kitsu_telemetry_engine::start(config).await?;
         tracing::info!(
             url = %format!("http://{}/", engine.local_addr()),
-            "no display found; running headless. Open the dashboard in a browser"
+            "running headless (no display, or --headless); open the dashboard in a browser"
         );
         tokio::select! {
             result = engine.wait() => result,

@@ -43,5 +43,6 @@ fn run() -> anyhow::Result<i32> {
     if headless::requested() || !headless::display_available() {
         return headless::run(engine_config).map(|()| 0);
     }
+    shell::prefer_shared_memory_rendering();
     shell::run(context, engine_config, settings)
 }

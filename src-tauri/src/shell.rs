@@ -27,7 +27,12 @@ pub fn run(
         // First, so a second launch is handed to this one before anything else starts.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tracing::info!("second launch; showing the open window instead");
-            show_main_window(app);
+            // Queue it for the main thread and return: the second process waits on D-Bus for
+            // this callback, and window calls made from here would wait on the main thread.
+            let handle = app.clone();
+            if let Err(error) = app.run_on_main_thread(move || show_main_window(&handle)) {
+                tracing::warn!(%error, "cannot show the window");
+            }
         }))
         .plugin(
             tauri_plugin_window_state::Builder::new()
@@ -98,13 +103,24 @@ fn open_main_window(app: &AppHandle, host: &EngineHost) -> anyhow::Result<()> {
         "notice": notice,
     });
     let script = format!("window.__KITSU__ = Object.freeze({injected});\n{PAGE_ERRORS_TO_LOG}");
-    WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
+    let window = WebviewWindowBuilder::new(app, MAIN_WINDOW, WebviewUrl::App("index.html".into()))
         .title("Kitsu Telemetry")
         .inner_size(1280.0, 820.0)
         .min_inner_size(720.0, 480.0)
         .initialization_script(script)
         .build()
         .context("cannot open the dashboard window")?;
+    // One page that never navigates away needs no back-forward or page cache: WebKit's
+    // document-viewer cache model keeps the least in memory.
+    #[cfg(target_os = "linux")]
+    window
+        .with_webview(|webview| {
+            use webkit2gtk::{CacheModel, WebContextExt, WebViewExt};
+            if let Some(context) = webview.inner().context() {
+                context.set_cache_model(CacheModel::DocumentViewer);
+            }
+        })
+        .context("cannot reach the window's web view")?;
     tracing::info!(engine = %host.base_url(), "dashboard window open");
     Ok(())
 }
@@ -119,6 +135,18 @@ const PAGE_ERRORS_TO_LOG: &str = r#"(() => {
   addEventListener('error', (e) => report(`${e.message} at ${e.filename}:${e.lineno}:${e.colno}`));
   addEventListener('unhandledrejection', (e) => report(`unhandled rejection: ${e.reason?.stack ?? e.reason}`));
 })();"#;
+
+/// Turns off WebKitGTK's DMA-BUF renderer unless the user chose (`WEBKIT_DISABLE_DMABUF_RENDERER`
+/// set either way). With NVIDIA's proprietary driver, the GPU this app watches, that renderer is
+/// known to leave WebKitGTK windows blank; a dashboard gains nothing from it, and the streaming
+/// PC's GPU is better left to the LLM, TTS and OBS. Measured under Xvfb it also costs 110 MiB
+/// more in WebKit's web process (`pnpm bench:desktop`). Call before any window exists.
+pub fn prefer_shared_memory_rendering() {
+    const SETTING: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+    if cfg!(target_os = "linux") && std::env::var_os(SETTING).is_none() {
+        std::env::set_var(SETTING, "1");
+    }
+}
 
 /// Brings the window to the front (from the tray, or when the app is launched a second time).
 pub fn show_main_window(app: &AppHandle) {

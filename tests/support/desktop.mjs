@@ -79,11 +79,18 @@ export async function startDriver(env) {
 	return {
 		url,
 		output: () => output,
+		/** Stops the driver and any app it left running (a failed test ends no session), and lets
+		 * go of the output pipes the app inherited, so the test process can exit. */
 		async stop() {
-			if (child.exitCode !== null) return;
-			const exited = new Promise((done) => child.once('exit', done));
-			child.kill('SIGTERM');
-			await exited;
+			const app = appPid();
+			if (app) process.kill(app, 'SIGKILL');
+			if (child.exitCode === null) {
+				const exited = new Promise((done) => child.once('exit', done));
+				child.kill('SIGTERM');
+				await exited;
+			}
+			child.stdout.destroy();
+			child.stderr.destroy();
 		}
 	};
 }
