@@ -103,6 +103,9 @@ test('the desktop window shows live data, exports CSV and keeps events across a 
 	assert.equal((await json(`${injected.apiBase}/health`)).status, 'ok', 'the first app still serves');
 	assert.match(home.logFile(), /second launch/, 'the first app was told of the second launch');
 
+	// The window's size is remembered across the restart (tauri-plugin-window-state).
+	await window.command('POST', '/window/rect', { width: 1000, height: 700 });
+
 	// The newest event before closing must survive the restart.
 	const [newest] = await json(`${injected.apiBase}/events?limit=1`);
 	await quitApp();
@@ -121,6 +124,8 @@ test('the desktop window shows live data, exports CSV and keeps events across a 
 	const restarted = await Window.open(again);
 	await restarted.find('[data-live-feed] [data-event-id]');
 	const moved = await restarted.execute('return window.__KITSU__');
+	const rect = await restarted.command('GET', '/window/rect');
+	assert.deepEqual([rect.width, rect.height], [1000, 700], 'the window came back at the size it was left at');
 	assert.notEqual(new URL(moved.apiBase).port, String(takenPort), 'the engine moved off the taken port');
 	assert.match(moved.notice, new RegExp(`Port ${takenPort}`), 'the page was told why');
 	await restarted.find('[data-desktop-notice]');
