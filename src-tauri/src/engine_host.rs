@@ -5,12 +5,12 @@
 //! otherwise (a desktop app has no meaningful working directory), and a taken port falls back to
 //! a free one, which the window and the log both report.
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Mutex;
 
 use anyhow::Context;
 use kitsu_telemetry_engine::config::Origin;
+use kitsu_telemetry_engine::server::engine_url;
 use kitsu_telemetry_engine::{Config, RunningEngine};
 
 /// Origins of the bundled dashboard in the window: `tauri://localhost` on Linux and macOS,
@@ -46,7 +46,8 @@ pub fn app_data_dir(identifier: &str) -> anyhow::Result<PathBuf> {
 
 /// The running engine, shared with commands, the tray and the alert watcher as Tauri state.
 pub struct EngineHost {
-    addr: SocketAddr,
+    base_url: String,
+    port: u16,
     requested_port: u16,
     api_key: Option<String>,
     http: reqwest::Client,
@@ -59,9 +60,9 @@ impl EngineHost {
         let requested_port = config.port;
         let api_key = config.api_key.clone();
         let engine = kitsu_telemetry_engine::start(config).await?;
-        let addr = loopback(engine.local_addr());
         Ok(Self {
-            addr,
+            base_url: engine_url(engine.local_addr()),
+            port: engine.local_addr().port(),
             requested_port,
             api_key,
             http: reqwest::Client::builder()
@@ -73,8 +74,8 @@ impl EngineHost {
     }
 
     /// The engine's base URL, e.g. `http://127.0.0.1:8001`.
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+    pub fn base_url(&self) -> &str {
+        &self.base_url
     }
 
     /// The API key the page and the shell send, if one is set.
@@ -84,7 +85,7 @@ impl EngineHost {
 
     /// The configured port when the engine had to listen elsewhere because it was taken.
     pub fn port_taken(&self) -> Option<u16> {
-        (self.requested_port != 0 && self.requested_port != self.addr.port())
+        (self.requested_port != 0 && self.requested_port != self.port)
             .then_some(self.requested_port)
     }
 
@@ -111,40 +112,6 @@ impl EngineHost {
             if let Err(error) = engine.stop().await {
                 tracing::error!(error = format!("{error:#}"), "engine did not stop cleanly");
             }
-        }
-    }
-}
-
-/// The address to call the engine on: its own, or loopback when it listens on all interfaces.
-fn loopback(addr: SocketAddr) -> SocketAddr {
-    match addr.ip() {
-        ip if ip.is_unspecified() && ip.is_ipv4() => {
-            SocketAddr::from(([127, 0, 0, 1], addr.port()))
-        }
-        ip if ip.is_unspecified() => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
-        _ => addr,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn unspecified_addresses_are_called_on_loopback() {
-        let cases = [
-            ("0.0.0.0:8001", "127.0.0.1:8001"),
-            ("[::]:8001", "[::1]:8001"),
-            ("127.0.0.1:9", "127.0.0.1:9"),
-            ("192.168.1.4:8001", "192.168.1.4:8001"),
-        ];
-        for (listen, call) in cases {
-            let listen: SocketAddr = listen.parse().unwrap();
-            assert_eq!(
-                loopback(listen).to_string(),
-                call,
-                "calling an engine listening on {listen}"
-            );
         }
     }
 }

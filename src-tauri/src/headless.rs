@@ -5,6 +5,7 @@
 //! `kitsu-telemetry serve`, and logs where to open it in a browser.
 
 use anyhow::Context;
+use kitsu_telemetry_engine::server::engine_url;
 use kitsu_telemetry_engine::Config;
 
 /// Whether the user asked for no window (`--headless` on the command line).
@@ -31,17 +32,11 @@ pub fn run(config: Config) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let mut engine = kitsu_telemetry_engine::start(config).await?;
+        let engine = kitsu_telemetry_engine::start(config).await?;
         tracing::info!(
-            url = %format!("http://{}/", engine.local_addr()),
+            url = %format!("{}/", engine_url(engine.local_addr())),
             "running headless (no display, or --headless); open the dashboard in a browser"
         );
-        tokio::select! {
-            result = engine.wait() => result,
-            _ = kitsu_telemetry_engine::server::shutdown_signal() => {
-                tracing::info!("shutting down");
-                engine.stop().await
-            }
-        }
+        engine.serve_until_signal().await
     })
 }

@@ -56,14 +56,10 @@ async fn serve(port: Option<u16>, db: Option<PathBuf>, demo: bool) -> anyhow::Re
     if let Some(db) = db {
         config.db_path = db;
     }
-    let mut engine = kitsu_telemetry_engine::start(config).await?;
-    tokio::select! {
-        result = engine.wait() => result,
-        _ = kitsu_telemetry_engine::server::shutdown_signal() => {
-            tracing::info!("shutting down");
-            engine.stop().await
-        }
-    }
+    kitsu_telemetry_engine::start(config)
+        .await?
+        .serve_until_signal()
+        .await
 }
 
 /// Logs to stderr; `RUST_LOG` overrides the default of `info`.

@@ -46,6 +46,18 @@ impl RunningEngine {
     pub async fn wait(&mut self) -> anyhow::Result<()> {
         (&mut self.task).await.context("engine task panicked")?
     }
+
+    /// Serves until Ctrl-C or SIGTERM ([`shutdown_signal`]), then stops cleanly: how a headless
+    /// engine runs.
+    pub async fn serve_until_signal(mut self) -> anyhow::Result<()> {
+        tokio::select! {
+            result = self.wait() => result,
+            _ = shutdown_signal() => {
+                tracing::info!("shutting down");
+                self.stop().await
+            }
+        }
+    }
 }
 
 /// Opens the store, binds the API, starts the GPU sampler configured by
@@ -233,8 +245,18 @@ impl Link {
     }
 }
 
-/// The engine's own base URL, for the demo's calls back into it.
-fn engine_url(addr: SocketAddr) -> String {
+/// The engine's base URL as a client on this machine calls it: its own address, or loopback
+/// when it listens on every interface (`0.0.0.0`, `::`).
+///
+/// ```
+/// use kitsu_telemetry_engine::server::engine_url;
+///
+/// assert_eq!(engine_url("0.0.0.0:8001".parse().unwrap()), "http://127.0.0.1:8001");
+/// assert_eq!(engine_url("[::]:8001".parse().unwrap()), "http://[::1]:8001");
+/// assert_eq!(engine_url("127.0.0.1:9".parse().unwrap()), "http://127.0.0.1:9");
+/// assert_eq!(engine_url("192.168.1.4:8001".parse().unwrap()), "http://192.168.1.4:8001");
+/// ```
+pub fn engine_url(addr: SocketAddr) -> String {
     let host = match addr.ip() {
         ip if ip.is_unspecified() && ip.is_ipv4() => IpAddr::V4(Ipv4Addr::LOCALHOST),
         ip if ip.is_unspecified() => IpAddr::V6(Ipv6Addr::LOCALHOST),
