@@ -1,4 +1,4 @@
-//! Logging: to stderr, and to a file in the app's log folder that rotates daily.
+//! Logging: to stdout, and to a file in the app's log folder that rotates daily.
 //!
 //! A streamer who reports a problem has no terminal open; the file is what they can send. The
 //! folder is where Tauri puts app logs (`~/.local/share/<identifier>/logs` on Linux), the
@@ -17,44 +17,37 @@ use tracing_subscriber::{EnvFilter, Layer};
 const KEPT_FILES: usize = 7;
 
 /// Installs the logger. Keep the returned guard alive until exit: dropping it flushes the file.
-/// Without a usable log folder the app still logs to stderr, and says why the file is missing.
+/// Without a usable log folder the app still logs to stdout, and says why the file is missing.
 pub fn init(identifier: &str) -> anyhow::Result<Option<WorkerGuard>> {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    // No colours on stderr either: both layers share the formatted span fields, and colour
+    // No colours on stdout either: both layers share the formatted span fields, and colour
     // codes from one would end up in the file (tracing-subscriber formats fields once per span).
-    let stderr = tracing_subscriber::fmt::layer()
+    let stdout = tracing_subscriber::fmt::layer()
         .with_ansi(false)
-        .with_writer(std::io::stderr)
+        .with_writer(std::io::stdout)
         .with_filter(filter());
-    let (file, guard, problem) = match open_log_file(identifier) {
+    let (file_layer, guard, opened) = match open_log_file(identifier) {
         Ok((appender, dir)) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
             let layer = tracing_subscriber::fmt::layer()
                 .with_ansi(false)
                 .with_writer(writer)
                 .with_filter(filter());
-            (Some((layer, dir)), Some(guard), None)
+            (Some(layer), Some(guard), Ok(dir))
         }
-        Err(error) => (None, None, Some(error)),
-    };
-    let (file_layer, dir) = match file {
-        Some((layer, dir)) => (Some(layer), Some(dir)),
-        None => (None, None),
+        Err(error) => (None, None, Err(error)),
     };
     tracing_subscriber::registry()
-        .with(stderr)
+        .with(stdout)
         .with(file_layer)
         .try_init()
         .context("a logger is already installed")?;
-    match (dir, problem) {
-        (Some(dir), _) => tracing::info!(dir = %dir.display(), "logging to a daily file"),
-        (None, Some(error)) => {
-            tracing::warn!(
-                error = format!("{error:#}"),
-                "no log file; logging to stderr only"
-            )
-        }
-        (None, None) => {}
+    match opened {
+        Ok(dir) => tracing::info!(dir = %dir.display(), "logging to a daily file"),
+        Err(error) => tracing::warn!(
+            error = format!("{error:#}"),
+            "no log file; logging to stdout only"
+        ),
     }
     Ok(guard)
 }

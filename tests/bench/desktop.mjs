@@ -19,12 +19,14 @@ async function start() {
 	const started = performance.now();
 	const child = spawn(APP, [], {
 		env: { ...process.env, ...home.env, TELEMETRY_DEMO: '1', API_PORT: '0', NO_AT_BRIDGE: '1', RUST_LOG: 'info' },
-		stdio: ['ignore', 'ignore', 'pipe']
+		stdio: ['ignore', 'pipe', 'pipe']
 	});
 	let log = '';
 	const painted = await new Promise((done, fail) => {
 		const timer = setTimeout(() => fail(new Error(`no paint after 60 s:\n${log}`)), 60_000);
-		child.stderr.on('data', (chunk) => {
+		// The log goes to stdout; a panic would go to stderr.
+		child.stderr.on('data', (chunk) => (log += chunk));
+		child.stdout.on('data', (chunk) => {
 			log += chunk;
 			const line = /dashboard painted since_process_start_ms=(\d+) since_navigation_ms=(\d+)/.exec(log);
 			if (line) {

@@ -10,11 +10,13 @@ test('with no display the app serves headless and logs the dashboard URL', async
 	const env = { ...process.env, ...home.env, API_PORT: '0', TELEMETRY_GPU_SOURCE: 'off', RUST_LOG: 'info' };
 	delete env.DISPLAY;
 	delete env.WAYLAND_DISPLAY;
-	const child = spawn(APP_BIN, [], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+	const child = spawn(APP_BIN, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 	let log = '';
 	const url = await new Promise((done, fail) => {
 		const timer = setTimeout(() => fail(new Error(`no headless start after 20 s:\n${log}`)), 20_000);
-		child.stderr.on('data', (chunk) => {
+		// The log goes to stdout; a panic would go to stderr.
+		child.stderr.on('data', (chunk) => (log += chunk));
+		child.stdout.on('data', (chunk) => {
 			log += chunk;
 			const line = /running headless.* url=(http:\/\/[\d.:]+\/)/.exec(log);
 			if (line) {
