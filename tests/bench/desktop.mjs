@@ -78,6 +78,31 @@ function memory(pids) {
 	});
 }
 
+/** Where the memory goes: PSS summed over the processes by what each mapping is, in MiB. */
+const KINDS = [
+	['Mesa software GL (llvmpipe, under Xvfb)', /libLLVM|\/dri\//],
+	['flite voices (linked by WebKitGTK for speech synthesis)', /libflite/],
+	['WebKitGTK and JavaScriptCore code', /libwebkit2gtk|libjavascriptcoregtk/],
+	['this app\'s binary', /kitsu-telemetry-desktop/],
+	['anonymous (heaps, JS heap, stacks)', /^(\[.*\])?$/]
+];
+function memoryByKind(pids) {
+	const totals = new Map();
+	for (const pid of pids) {
+		let kind = null;
+		for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+			const mapping = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line);
+			if (mapping) {
+				kind = KINDS.find(([, pattern]) => pattern.test(mapping[1]))?.[0] ?? 'other shared libraries and files';
+				continue;
+			}
+			const pss = /^Pss:\s+(\d+) kB/.exec(line);
+			if (pss) totals.set(kind, (totals.get(kind) ?? 0) + Number(pss[1]) / 1024);
+		}
+	}
+	return [...totals].sort((a, b) => b[1] - a[1]);
+}
+
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 const runs = [];
@@ -91,6 +116,7 @@ for (let i = 0; i < RUNS; i++) {
 		const processes = memory(tree(child.pid));
 		for (const p of processes) console.log(`  ${p.name.padEnd(16)} pid ${p.pid}: RSS ${p.rss.toFixed(1)} MiB, PSS ${p.pss.toFixed(1)} MiB`);
 		const sum = (key) => processes.reduce((total, p) => total + p[key], 0);
+		for (const [kind, mib] of memoryByKind(processes.map((p) => p.pid))) console.log(`  ${mib.toFixed(1).padStart(6)} MiB PSS  ${kind}`);
 		console.log(`whole app idle with the dashboard open for ${IDLE_SECONDS} s (demo data, ${processes.length} processes): PSS ${sum('pss').toFixed(1)} MiB, RSS summed ${sum('rss').toFixed(1)} MiB (target 250 MiB)`);
 		await stop(child);
 	}
