@@ -68,7 +68,8 @@ impl ExportFilters {
 
 /// Called by the Events view's "Export CSV" button in the window. Asks where to save (the native
 /// save dialog, or `TELEMETRY_EXPORT_PATH` without asking), then streams the events matching
-/// `filters` into that file, sending `export-progress` events to the window on the way.
+/// `filters` into that file, sending `export-progress` events to the window on the way: the
+/// first, with zero rows, once the path is chosen.
 /// Resolves to the finished export, or `null` when the user cancelled the dialog.
 #[tauri::command]
 #[tracing::instrument(skip_all, fields(filters = ?filters), err(Debug))]
@@ -106,6 +107,8 @@ pub async fn export_csv(
             })?
         }
     };
+    // The path is known: the page stops saying "choose where to save" and shows the progress.
+    let _ = window.emit("export-progress", ExportProgress { rows: 0, bytes: 0 });
     let request = host
         .request(reqwest::Method::GET, "/events/export")
         .query(&filters.query());

@@ -48,6 +48,7 @@ test('the export asks where to save in the native dialog, and cancelling writes 
 	const target = join(home.dir, 'chosen by hand.csv');
 	await window.click('[data-export]');
 	await saveDialog();
+	await window.find('[data-export-choosing]'); // the page says what it waits for
 	keys('key', 'ctrl+a');
 	keys('type', '--delay', '10', target);
 	keys('key', 'Return');
